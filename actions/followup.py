@@ -1,0 +1,96 @@
+"""Actions for a tipster who writes again: status, more information, forget my number."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.base import language_of, say, turn_of
+from bot.conversation import channel_of
+from bot.intake import add_information, forget_contact, receive_tip, reference_in, tip_status
+from bot.messages import get_catalog
+
+
+class ActionTipStatus(Action):
+    def name(self) -> Text:
+        return "action_tip_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        language = language_of(tracker)
+        reference = reference_in(turn_of(tracker))
+        if not reference:
+            say(dispatcher, "status_ask_reference", language)
+        else:
+            status = await asyncio.to_thread(tip_status, reference, tracker.sender_id)
+            if status is None:
+                say(dispatcher, "status_not_found", language)
+            else:
+                label = get_catalog().status_label(status, language)
+                say(dispatcher, "status", language, reference=reference, status=label)
+        return [SlotSet("language", language)]
+
+
+class ActionAddInformation(Action):
+    def name(self) -> Text:
+        return "action_add_information"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        language = language_of(tracker)
+        turn = turn_of(tracker)
+        reference = await asyncio.to_thread(add_information, turn, tracker.sender_id)
+        if reference:
+            say(dispatcher, "info_added", language, reference=reference)
+        elif reference_in(turn):
+            say(dispatcher, "status_not_found", language)
+        else:  # no earlier tip: this is a new tip, never dropped
+            receipt = await asyncio.to_thread(
+                receive_tip, turn, tracker.sender_id,
+                channel_of(tracker.get_latest_input_channel()), language,
+            )
+            say(dispatcher, "tip_received", language, reference=receipt.reference)
+        return [SlotSet("language", language)]
+
+
+class ActionForgetMe(Action):
+    def name(self) -> Text:
+        return "action_forget_me"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        language = language_of(tracker)
+        await asyncio.to_thread(forget_contact, tracker.sender_id)
+        say(dispatcher, "forgotten", language)
+        return [SlotSet("language", language)]
+
+
+class ActionFallback(Action):
+    """Not understood: a substantial message is kept as a tip; a short one gets a prompt."""
+
+    MIN_WORDS_FOR_TIP = 6
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        language = language_of(tracker)
+        turn = turn_of(tracker)
+        if not turn.has_words:
+            say(dispatcher, "blank", language)
+        elif len(turn.original_text.split()) >= self.MIN_WORDS_FOR_TIP:
+            receipt = await asyncio.to_thread(
+                receive_tip, turn, tracker.sender_id,
+                channel_of(tracker.get_latest_input_channel()), language,
+            )
+            if receipt.urgency == "high":
+                say(dispatcher, "emergency", language)
+            say(dispatcher, "tip_received", language, reference=receipt.reference)
+        else:
+            say(dispatcher, "fallback", language)
+        return [SlotSet("language", language)]

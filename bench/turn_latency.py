@@ -1,0 +1,93 @@
+"""One tip turn through the REST channel versus a bare /model/parse, in the same run.
+
+Starts the real action server and Rasa server (SQLite tips, translation off) and prints
+model load time, latency p50/p95/p99 and throughput, sequential and with concurrency.
+
+    make bench   (or: .venv/bin/python -m bench.turn_latency --requests 200)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, List
+
+import requests
+from cryptography.fernet import Fernet
+
+from bench.stats import summary_ms
+from tests.support.servers import ROOT, TipLineStack
+
+TIPS = [
+    "I saw men loading bags of cocaine into a white van near Lacolle last night",
+    "Des gens traversent a pied dans le bois pres de Stanstead vers 2h du matin",
+    "Hay cajas de cigarrillos sin declarar en un camion cerca de Blaine ayer",
+    "Someone is selling fake border passes online to people in Windsor",
+]
+
+
+def timed(call: Callable[[int], None], count: int, workers: int) -> tuple[List[float], float]:
+    durations: List[float] = []
+
+    def one(i: int) -> None:
+        start = time.perf_counter()
+        call(i)
+        durations.append(time.perf_counter() - start)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(one, range(count)))
+    return durations, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="tipline-bench-"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TIPLINE_VAR_DIR": str(tmp),
+           "TIPLINE_DATABASE_URL": f"sqlite:///{tmp / 'tips.db'}",
+           "TIPLINE_HASH_KEY": uuid.uuid4().hex,
+           "TIPLINE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+           "TIPLINE_TRANSLATION_PROVIDER": "none", "SANIC_HOST": "127.0.0.1",
+           "TF_CPP_MIN_LOG_LEVEL": "2"}
+    (tmp / "endpoints.yml").write_text(
+        "action_endpoint:\n  url: http://127.0.0.1:${TIPLINE_ACTIONS_PORT}/webhook\n")
+    (tmp / "credentials.yml").write_text("rest:\n")
+    stack = TipLineStack(env, tmp, tmp / "endpoints.yml", tmp / "credentials.yml")
+    started = time.perf_counter()
+    stack.start()
+    load = time.perf_counter() - started
+    session = requests.Session()
+    try:
+        def parse(i: int) -> None:
+            session.post(f"{stack.url}/model/parse", json={"text": TIPS[i % len(TIPS)]},
+                         timeout=60).raise_for_status()
+
+        def turn(i: int) -> None:
+            session.post(f"{stack.url}/webhooks/rest/webhook",
+                         json={"sender": f"bench-{uuid.uuid4().hex}", "message": TIPS[i % 4]},
+                         timeout=60).raise_for_status()
+
+        for i in range(10):  # warm up both paths
+            parse(i)
+            turn(i)
+        print(f"servers ready (action server + Rasa, model loaded) in {load:.1f} s")
+        print(f"{'path':<28}{'workers':>8}  latency{'':43}throughput")
+        for name, call in (("POST /model/parse", parse), ("REST tip turn (stored)", turn)):
+            for workers in (1, args.concurrency):
+                durations, wall = timed(call, args.requests, workers)
+                print(f"{name:<28}{workers:>8}  {summary_ms(durations)}  "
+                      f"{len(durations) / wall:6.1f} req/s")
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The border tip line: everything that is not a Rasa action."""

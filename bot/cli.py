@@ -1,0 +1,151 @@
+"""The ``tipline`` command for operators and scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Dict, List, Optional
+
+from sqlalchemy import select
+
+from bot.settings import get_settings
+
+
+def cmd_tips(args: argparse.Namespace) -> int:
+    """Print tips as JSON lines (one object per line, the SPEC's API fields)."""
+    from bot.store.db import session_scope
+    from bot.store.tips import iter_tips, tip_to_api
+
+    with session_scope() as session:
+        for tip in iter_tips(session, queues=args.queue, status=args.status, search=args.search):
+            if args.json:
+                print(json.dumps(tip_to_api(tip), ensure_ascii=False), flush=False)
+            else:
+                print(f"{tip.reference}\t{tip.created_at:%Y-%m-%d %H:%M}\t{tip.queue}\t"
+                      f"{tip.category}\t{tip.urgency}\t{tip.status}\t{tip.language}")
+    sys.stdout.flush()
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Create or migrate the tips database schema."""
+    from bot.store.migrate import upgrade
+
+    upgrade(revision=args.revision)
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate routing rules, gazetteer, languages and messages; non-zero on a problem."""
+    from bot.language.config import load_language_config
+    from bot.messages import MessageCatalog
+    from bot.routing.gazetteer import Gazetteer
+    from bot.routing.rules import RoutingTable
+
+    settings = get_settings()
+    RoutingTable.load(settings.routing_rules)
+    gazetteer = Gazetteer.load(settings.gazetteer)
+    load_language_config(settings.languages)
+    MessageCatalog(settings.messages_dir)
+    print(f"configuration ok: {len(gazetteer.places)} places, rules {settings.routing_rules}")
+    return 0
+
+
+def cmd_retry_translations(args: argparse.Namespace) -> int:
+    """Fill in the English text of tips whose translation failed at intake."""
+    from bot.store.db import session_scope
+    from bot.store.models import Tip
+    from bot.store.tips import audit
+    from bot.translation import TranslationService
+
+    service = TranslationService.from_settings(get_settings().translation)
+    done = failed = 0
+    with session_scope() as session:
+        tips = session.execute(
+            select(Tip).where(Tip.translation_status == "failed").order_by(Tip.id).limit(args.limit)
+        ).scalars().all()
+        for tip in tips:
+            result = service.translate(tip.original_text, tip.language, "en")
+            if result.status == "done" and result.text:
+                tip.translated_text, tip.translation_status = result.text, "done"
+                audit(session, tip, "translation-retry", "translated", {"translation": "failed"},
+                      {"translation": "done"})
+                done += 1
+            else:
+                failed += 1
+    print(json.dumps({"translated": done, "still_failed": failed}))
+    return 0
+
+
+def cmd_secrets(args: argparse.Namespace) -> int:
+    """Print fresh secrets as environment assignments (store them outside the repo)."""
+    import secrets
+
+    from bot.privacy.keys import new_key
+
+    print(f"TIPLINE_HASH_KEY={secrets.token_hex(32)}")
+    print(f"TIPLINE_ENCRYPTION_KEYS={new_key()}")
+    return 0
+
+
+def cmd_rotate_keys(args: argparse.Namespace) -> int:
+    """Re-encrypt every stored address with the first key of TIPLINE_ENCRYPTION_KEYS."""
+    from bot.privacy.keys import AddressCipher
+    from bot.store.db import session_scope
+    from bot.store.models import Contact
+
+    cipher = AddressCipher()
+    count = 0
+    with session_scope() as session:
+        for contact in session.execute(
+            select(Contact).where(Contact.address_encrypted.is_not(None))
+        ).scalars():
+            contact.address_encrypted = cipher.rotate(contact.address_encrypted)
+            count += 1
+    print(json.dumps({"re_encrypted": count}))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tipline", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    commands: Dict[str, Callable[[argparse.Namespace], int]] = {}
+
+    tips = sub.add_parser("tips", help=cmd_tips.__doc__)
+    tips.add_argument("--json", action="store_true", help="JSON lines (default: a table)")
+    tips.add_argument("--queue", action="append", help="only this queue (repeatable)")
+    tips.add_argument("--status", help="only this status")
+    tips.add_argument("--search", help="text in the original or English text")
+    commands["tips"] = cmd_tips
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help=cmd_db_upgrade.__doc__)
+    up.add_argument("revision", nargs="?", default="head")
+    commands["db"] = cmd_db_upgrade
+
+    retry = sub.add_parser("retry-translations", help=cmd_retry_translations.__doc__)
+    retry.add_argument("--limit", type=int, default=200)
+    commands["retry-translations"] = cmd_retry_translations
+
+    for name, func in (("check-config", cmd_check_config), ("secrets", cmd_secrets),
+                       ("rotate-keys", cmd_rotate_keys)):
+        sub.add_parser(name, help=func.__doc__)
+        commands[name] = func
+    parser.set_defaults(_commands=commands)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args._commands[args.command](args)
+    except (ValueError, RuntimeError) as exc:
+        print(f"tipline {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Privacy of tipsters: keyed hashes, reversible encryption of addresses, log redaction."""

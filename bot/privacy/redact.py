@@ -1,0 +1,35 @@
+"""Phone numbers never reach a log: every log record is redacted as it is created."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# E.164 and North American numbers with separators: +15145550100, (514) 555-0100, 514.555.0100
+PHONE = re.compile(r"(?<![\w])(?:\+\d{8,15}|\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4})(?![\w])")
+
+
+def redact(text: str) -> str:
+    """``text`` with anything that looks like a phone number replaced."""
+    return PHONE.sub("[redacted-number]", text)
+
+
+def install() -> None:
+    """Redact every LogRecord of this process at creation (any logger, any handler)."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "tipline_redacting", False):
+        return
+
+    def factory(*args, **kwargs):  # type: ignore[no-untyped-def]
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record stays as it is; logging reports it
+            return record
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return record
+
+    factory.tipline_redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

@@ -1,0 +1,1 @@
+"""Routing of tips to agency queues: rules table, border gazetteer and lexicons."""

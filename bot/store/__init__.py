@@ -1,0 +1,1 @@
+"""The tips store: SQLAlchemy models, engine and repository functions."""

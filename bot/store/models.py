@@ -1,0 +1,155 @@
+"""Tables of the tips store (SQLAlchemy 1.4 declarative, 2.0-style usage)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+TIP_STATUSES = ("new", "triaged", "assigned", "actioned", "closed", "rerouted", "duplicate")
+CHANNELS = ("sms", "webchat", "rest")
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, stored as UTC."""
+    return datetime.now(timezone.utc)
+
+
+class Contact(Base):
+    """A tipster's address, known only by its keyed hash; the clear address is encrypted."""
+
+    __tablename__ = "contacts"
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(16), nullable=False)
+    contact_hash = Column(String(64), nullable=False, unique=True)
+    address_encrypted = Column(Text)  # Fernet token; NULL once the tipster asked to be forgotten
+    opted_out = Column(Boolean, nullable=False, default=False)
+    language = Column(String(8))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class Tip(Base):
+    """One tip as routed to an agency queue."""
+
+    __tablename__ = "tips"
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(12), nullable=False, unique=True)
+    conversation_id = Column(String(128), nullable=False, index=True)
+    channel = Column(String(16), nullable=False)
+    language = Column(String(8), nullable=False)
+    language_confidence = Column(Float)
+    original_text = Column(Text, nullable=False)
+    translated_text = Column(Text)
+    translation_status = Column(String(16), nullable=False, default="not_needed")
+    category = Column(String(32), nullable=False)
+    category_confidence = Column(Float)
+    urgency = Column(String(8), nullable=False, default="normal")
+    queue = Column(String(32), nullable=False)
+    status = Column(String(16), nullable=False, default="new")
+    location_text = Column(Text)
+    location_side = Column(String(8), nullable=False, default="unknown")
+    location_place = Column(String(128))
+    location_lat = Column(Float)
+    location_lon = Column(Float)
+    incident_time = Column(Text)
+    entities = Column(JSON, nullable=False, default=list)
+    assigned_to = Column(String(64))
+    duplicate_of_id = Column(Integer, ForeignKey("tips.id"))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+    messages = relationship("TipMessage", back_populates="tip", order_by="TipMessage.id")
+    routing = relationship("RoutingDecision", back_populates="tip", order_by="RoutingDecision.id")
+    attachments = relationship("Attachment", back_populates="tip", order_by="Attachment.id")
+
+    __table_args__ = (
+        Index("ix_tips_queue_status_created", "queue", "status", "created_at"),
+        Index("ix_tips_translation_status", "translation_status"),
+    )
+
+
+class TipMessage(Base):
+    """A message of a tip's conversation, in either direction."""
+
+    __tablename__ = "tip_messages"
+    id = Column(Integer, primary_key=True)
+    tip_id = Column(Integer, ForeignKey("tips.id"), nullable=False, index=True)
+    direction = Column(String(8), nullable=False)  # in | out
+    author = Column(String(16), nullable=False)  # tipster | bot | officer
+    text = Column(Text, nullable=False)
+    translated_text = Column(Text)
+    language = Column(String(8))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    tip = relationship("Tip", back_populates="messages")
+
+
+class RoutingDecision(Base):
+    """Why a tip went to its queue (one row per routing or re-routing)."""
+
+    __tablename__ = "routing_decisions"
+    id = Column(Integer, primary_key=True)
+    tip_id = Column(Integer, ForeignKey("tips.id"), nullable=False, index=True)
+    category = Column(String(32), nullable=False)
+    side = Column(String(8), nullable=False)
+    on_water = Column(Boolean, nullable=False, default=False)
+    queue = Column(String(32), nullable=False)
+    rule = Column(Text, nullable=False)
+    decided_by = Column(String(64), nullable=False, default="router")
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    tip = relationship("Tip", back_populates="routing")
+
+
+class Attachment(Base):
+    """A media item sent with a tip (URL and type; bytes fetched only if configured)."""
+
+    __tablename__ = "attachments"
+    id = Column(Integer, primary_key=True)
+    tip_id = Column(Integer, ForeignKey("tips.id"), nullable=False, index=True)
+    url = Column(Text, nullable=False)
+    content_type = Column(String(128))
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    tip = relationship("Tip", back_populates="attachments")
+
+
+class AuditEntry(Base):
+    """Append-only audit log: inserts only (enforced by database triggers)."""
+
+    __tablename__ = "audit_log"
+    id = Column(Integer, primary_key=True)
+    tip_id = Column(Integer, ForeignKey("tips.id"), index=True)
+    actor = Column(String(64), nullable=False)
+    action = Column(String(32), nullable=False)
+    before = Column(JSON)
+    after = Column(JSON)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class InboundMessage(Base):
+    """Every message accepted from a channel, before processing: idempotency and no loss."""
+
+    __tablename__ = "inbound_messages"
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(16), nullable=False)
+    external_id = Column(String(64), nullable=False)
+    contact_hash = Column(String(64), nullable=False, index=True)
+    text = Column(Text, nullable=False, default="")
+    media = Column(JSON, nullable=False, default=list)
+    status = Column(String(16), nullable=False, default="received")  # received | processed
+    received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_inbound_external"),)

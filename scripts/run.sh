@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Start the whole tip line on its embedded default (SQLite): the action server and the
+# Rasa server (REST channel on http://127.0.0.1:$TIPLINE_RASA_PORT). Ctrl-C stops both.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$TIPLINE_ROOT"
+"$PY" -m bot.cli check-config
+"$PY" -m bot.cli db upgrade
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait || true; }
+trap cleanup EXIT INT TERM
+"$PY" -m bot.serve actions --actions actions --port "$TIPLINE_ACTIONS_PORT" &
+pids+=($!)
+"$PY" -m bot.serve rasa run --model models/current.tar.gz --enable-api -i "$TIPLINE_BIND" \
+  --port "$TIPLINE_RASA_PORT" --endpoints endpoints.yml --credentials credentials.yml &
+pids+=($!)
+( while sleep 300; do "$PY" -m bot.cli retry-translations >/dev/null || true; done ) &
+pids+=($!)
+echo "run: Rasa on http://127.0.0.1:$TIPLINE_RASA_PORT, actions on :$TIPLINE_ACTIONS_PORT"
+wait -n "${pids[@]}"

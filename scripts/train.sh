@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Train the Rasa model if it is missing or stale. Models are cached outside the clone,
+# keyed by the hash of everything that shapes them (config, domain, training data, the
+# custom NLU components and the lock), and linked as models/current.tar.gz.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$TIPLINE_ROOT"
+key=$(cat config.yml domain.yml requirements/lock.txt \
+      $(find data/nlu data/rules bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) | sort) \
+      | sha256sum | cut -c1-16)
+store="$TIPLINE_CACHE/models"
+model="$store/tipline-$key.tar.gz"
+mkdir -p "$store" models
+if [ ! -f "$model" ]; then
+  echo "train: training model $key (config, domain or data changed)"
+  start=$(date +%s)
+  "$PY" -m bot.serve rasa train --config config.yml --domain domain.yml \
+    --data data/nlu data/rules --out "$store" --fixed-model-name "tipline-$key.partial" \
+    --quiet
+  mv "$store/tipline-$key.partial.tar.gz" "$model"
+  echo "train: done in $(( $(date +%s) - start )) s"
+fi
+ln -sfn "$model" models/current.tar.gz
+echo "train: models/current.tar.gz -> $model"

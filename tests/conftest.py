@@ -1,0 +1,120 @@
+"""Fixtures that start the real tip line: fake translation provider, action and Rasa servers."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import yaml
+from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
+
+from tests.fakes.libretranslate import FakeLibreTranslate
+from tests.support.servers import ROOT, TipLineStack
+
+PG_ADMIN_URL = os.environ.get("TIPLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_HOST = os.environ.get("TIPLINE_TEST_REDIS_HOST", "127.0.0.1")
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def fake_libre() -> Iterator[FakeLibreTranslate]:
+    server = FakeLibreTranslate().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def libre(fake_libre: FakeLibreTranslate) -> Iterator[FakeLibreTranslate]:
+    """The fake provider, back in normal mode after the test."""
+    yield fake_libre
+    fake_libre.set_mode("ok")
+
+
+def base_env(tmp: Path, database_url: str, libre_url: str) -> dict:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TIPLINE_DATABASE_URL": database_url,
+        "TIPLINE_VAR_DIR": str(tmp),
+        "TIPLINE_HASH_KEY": "test-hash-key-" + uuid.uuid4().hex,
+        "TIPLINE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "TIPLINE_TRANSLATION_PROVIDER": "libre",
+        "TIPLINE_TRANSLATION_URL": libre_url,
+        "TIPLINE_TRANSLATION_TIMEOUT": "1.5",
+        "TIPLINE_TRANSLATION_BREAKER_COOLDOWN": "2",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SANIC_HOST": "127.0.0.1",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+
+
+def write_endpoints(tmp: Path, tracker_store: dict, lock_store: dict | None = None) -> Path:
+    config = {"action_endpoint": {"url": "http://127.0.0.1:${TIPLINE_ACTIONS_PORT}/webhook"},
+              "tracker_store": tracker_store}
+    if lock_store:
+        config["lock_store"] = lock_store
+    path = tmp / "endpoints.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def write_credentials(tmp: Path, extra: dict | None = None) -> Path:
+    path = tmp / "credentials.yml"
+    path.write_text(yaml.safe_dump({"rest": None, **(extra or {})}))
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_stack(tmp_path_factory: pytest.TempPathFactory,
+                 fake_libre: FakeLibreTranslate) -> Iterator[TipLineStack]:
+    """The embedded default: tips in SQLite, tracker in SQLite, in-memory lock store."""
+    tmp = tmp_path_factory.mktemp("sqlite-stack")
+    env = base_env(tmp, f"sqlite:///{tmp / 'tips.db'}", fake_libre.url)
+    stack = TipLineStack(env, tmp,
+                         write_endpoints(tmp, {"type": "SQL", "dialect": "sqlite",
+                                               "db": str(tmp / "tracker.db")}),
+                         write_credentials(tmp))
+    stack.start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test session, dropped afterwards."""
+    name = f"tipline_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+        ), {"n": name})
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_stack(tmp_path_factory: pytest.TempPathFactory, fake_libre: FakeLibreTranslate,
+             pg_database: str) -> Iterator[TipLineStack]:
+    """The production configuration: tips and tracker in PostgreSQL, Redis lock store."""
+    tmp = tmp_path_factory.mktemp("pg-stack")
+    env = base_env(tmp, pg_database, fake_libre.url)
+    host_db = pg_database.rsplit("/", 1)
+    tracker = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
+               "username": "postgres", "db": host_db[1]}
+    lock = {"type": "redis", "url": REDIS_HOST, "port": 6379, "db": 1,
+            "key_prefix": f"tipline{uuid.uuid4().hex[:6]}"}
+    stack = TipLineStack(env, tmp, write_endpoints(tmp, tracker, lock), write_credentials(tmp))
+    stack.start()
+    yield stack
+    stack.stop()

@@ -1,0 +1,122 @@
+"""Start and stop the tip line's real servers for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("TIPLINE_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float, process: Optional[subprocess.Popen] = None,
+              log: Optional[Path] = None) -> None:
+    """Wait until ``url`` answers 200, failing early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            tail = log.read_text(errors="replace")[-4000:] if log else ""
+            raise RuntimeError(f"server for {url} exited with {process.returncode}:\n{tail}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not ready after {timeout} s")
+
+
+@dataclass
+class Server:
+    """A server subprocess with its log file."""
+
+    name: str
+    args: List[str]
+    env: Dict[str, str]
+    health: str
+    log: Path
+    process: Optional[subprocess.Popen] = None
+
+    def start(self, timeout: float = 240) -> "Server":
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.log.open("ab")
+        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=handle,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        wait_http(self.health, timeout, self.process, self.log)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass
+class TipLineStack:
+    """An action server and a Rasa server sharing one tips database."""
+
+    env: Dict[str, str]
+    workdir: Path
+    endpoints: Path
+    credentials: Path
+    rasa_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    servers: List[Server] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def start(self) -> "TipLineStack":
+        env = {**self.env, "TIPLINE_ACTIONS_PORT": str(self.actions_port),
+               "TIPLINE_RASA_PORT": str(self.rasa_port)}
+        python = sys.executable
+        subprocess.run([python, "-m", "bot.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                       capture_output=True)
+        tag = self.workdir.name
+        actions = Server("actions", [python, "-m", "bot.serve", "actions", "--actions", "actions",
+                                     "--port", str(self.actions_port)], env,
+                         f"http://127.0.0.1:{self.actions_port}/health",
+                         ARTIFACTS / f"{tag}-actions.log")
+        rasa = Server("rasa", [python, "-m", "bot.serve", "rasa", "run", "--model",
+                               str(ROOT / "models" / "current.tar.gz"), "--enable-api", "-i", "127.0.0.1",
+                               "--port", str(self.rasa_port), "--endpoints", str(self.endpoints),
+                               "--credentials", str(self.credentials)], env,
+                      f"{self.url}/status", ARTIFACTS / f"{tag}-rasa.log")
+        self.servers = [actions.start(), rasa]
+        rasa.start(timeout=300)
+        return self
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+
+    def say(self, sender: str, text: str, metadata: Optional[dict] = None) -> List[str]:
+        """One REST channel turn; the bot's text replies."""
+        body: dict = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
+        response.raise_for_status()
+        return [m.get("text", "") for m in response.json()]
+
+    def logs(self) -> str:
+        return "\n".join(s.log.read_text(errors="replace") for s in self.servers if s.log.exists())
