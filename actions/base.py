@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -31,18 +31,18 @@ def say(dispatcher: CollectingDispatcher, key: str, language: str, **params: Any
 class LocalizedReply(Action, ABC):
     """An action that answers with one catalog message in the tipster's language."""
 
-    action_name: Text
+    action_name: str
 
     @property
     @abstractmethod
-    def message_key(self) -> Text:
+    def message_key(self) -> str:
         """The catalog key of the reply (a class attribute in each subclass)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return self.action_name
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         language = language_of(tracker)
         say(dispatcher, self.message_key, language)
         return [SlotSet("language", language)]

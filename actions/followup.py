@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -16,11 +16,11 @@ from bot.messages import get_catalog
 
 
 class ActionTipStatus(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_tip_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         language = language_of(tracker)
         reference = reference_in(turn_of(tracker))
         if not reference:
@@ -36,11 +36,11 @@ class ActionTipStatus(Action):
 
 
 class ActionAddInformation(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_add_information"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         language = language_of(tracker)
         turn = turn_of(tracker)
         reference = await asyncio.to_thread(add_information, turn, tracker.sender_id)
@@ -58,11 +58,11 @@ class ActionAddInformation(Action):
 
 
 class ActionForgetMe(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_forget_me"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         language = language_of(tracker)
         await asyncio.to_thread(forget_contact, tracker.sender_id)
         say(dispatcher, "forgotten", language)
@@ -74,11 +74,11 @@ class ActionFallback(Action):
 
     MIN_WORDS_FOR_TIP = 6
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         language = language_of(tracker)
         turn = turn_of(tracker)
         if not turn.has_words:

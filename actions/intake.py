@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -19,11 +19,11 @@ FORM_SLOTS = ("tip_reference", "tip_location", "tip_time")
 class ActionReceiveTip(Action):
     """Store the tip at once (nothing is lost if the tipster stops answering)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_receive_tip"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         turn = turn_of(tracker)
         language = language_of(tracker)
         receipt = await asyncio.to_thread(
@@ -32,7 +32,7 @@ class ActionReceiveTip(Action):
         )
         if receipt.urgency == "high":
             say(dispatcher, "emergency", language)
-        events: List[Dict[Text, Any]] = [
+        events: List[Dict[str, Any]] = [
             SlotSet("language", language),
             SlotSet("tip_reference", receipt.reference),
         ]
@@ -46,11 +46,11 @@ class ActionReceiveTip(Action):
 class ActionCompleteTip(Action):
     """Record the place and time, re-route if needed, and give the reference."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_complete_tip"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         language = language_of(tracker)
         reference: Optional[str] = tracker.get_slot("tip_reference")
         if reference:
@@ -66,18 +66,18 @@ class ActionCompleteTip(Action):
 class ValidateTipForm(FormValidationAction):
     """Accept any answer, including "I don't know"; never keep the tipster in a loop."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_tip_form"
 
     @staticmethod
-    def _accept(value: Any) -> Dict[Text, Any]:
+    def _accept(value: Any) -> Dict[str, Any]:
         text = str(value or "").strip()
         return {"value": text[:MAX_FIELD] if text else "unknown"}
 
     def validate_tip_location(self, value: Any, dispatcher: CollectingDispatcher,
-                              tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+                              tracker: Tracker, domain: Dict[str, Any]) -> Dict[str, Any]:
         return {"tip_location": self._accept(value)["value"]}
 
     def validate_tip_time(self, value: Any, dispatcher: CollectingDispatcher,
-                          tracker: Tracker, domain: Dict[Text, Any]) -> Dict[Text, Any]:
+                          tracker: Tracker, domain: Dict[str, Any]) -> Dict[str, Any]:
         return {"tip_time": self._accept(value)["value"]}

@@ -86,6 +86,7 @@ def cmd_secrets(args: argparse.Namespace) -> int:
 
     print(f"TIPLINE_HASH_KEY={secrets.token_hex(32)}")
     print(f"TIPLINE_ENCRYPTION_KEYS={new_key()}")
+    print(f"TIPLINE_CONSOLE_SECRET={secrets.token_hex(32)}")
     return 0
 
 
@@ -104,6 +105,33 @@ def cmd_rotate_keys(args: argparse.Namespace) -> int:
             contact.address_encrypted = cipher.rotate(contact.address_encrypted)
             count += 1
     print(json.dumps({"re_encrypted": count}))
+    return 0
+
+
+def _read_password() -> str:
+    """A new password from a prompt (twice) or the first line of stdin; never from argv."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Password again: "):
+            raise ValueError("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_create_officer(args: argparse.Namespace) -> int:
+    """Create a console account (password read from stdin or a prompt, never from argv)."""
+    from bot.console.officers import create_officer
+    from bot.store.db import session_scope
+
+    role = "admin" if args.command == "create-admin" else "officer"
+    password = _read_password()
+    with session_scope() as session:
+        officer = create_officer(session, args.username, password, role=role,
+                                 agency=args.agency, display_name=args.name or "",
+                                 actor="tipline-cli")
+        print(json.dumps({"created": officer.username, "role": role, "agency": officer.agency}))
     return 0
 
 
@@ -128,6 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
     retry = sub.add_parser("retry-translations", help=cmd_retry_translations.__doc__)
     retry.add_argument("--limit", type=int, default=200)
     commands["retry-translations"] = cmd_retry_translations
+
+    for name, role in (("create-officer", "officer"), ("create-admin", "admin")):
+        account = sub.add_parser(name, help=f"create a console {role} account "
+                                 "(password from stdin or a prompt)")
+        account.add_argument("username")
+        account.add_argument("--agency", required=role == "officer",
+                             help="the agency's queue code, e.g. RCMP"
+                             + ("" if role == "officer" else " (optional for an admin)"))
+        account.add_argument("--name", help="display name")
+        commands[name] = cmd_create_officer
 
     for name, func in (("check-config", cmd_check_config), ("secrets", cmd_secrets),
                        ("rotate-keys", cmd_rotate_keys)):

@@ -30,7 +30,7 @@ class Turn:
     metadata: Dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_parse_data(cls, data: Dict[str, Any]) -> "Turn":
+    def from_parse_data(cls, data: Dict[str, Any]) -> Turn:
         """Build from Rasa's ``latest_message`` (parse data with the tip line's properties)."""
         intent = data.get("intent") or {}
         original = data.get("original_text")
@@ -73,7 +73,9 @@ def conversation_language(turn: Turn, previous: Optional[str]) -> str:
         return turn.language
     if previous:
         return previous
-    if turn.language in config.community:
+    # a short first message ("hi", "merci") is a weak guess: trust it only for a language
+    # the tip line speaks natively, else answer in the default language
+    if turn.language in config.native:
         return turn.language
     return config.default
 

@@ -22,6 +22,7 @@ from bot.store.tips import (
     latest_for_conversation,
     update_location,
 )
+from bot.translation import get_service
 
 log = logging.getLogger(__name__)
 MAX_FIELD = 1000
@@ -46,10 +47,21 @@ def _coordinates(turn: Turn) -> tuple[Optional[float], Optional[float]]:
         return None, None
 
 
+def english_text(turn: Turn) -> tuple[Optional[str], str]:
+    """The English text of a turn: from the NLU, or translated now if it was left pending."""
+    if turn.translation_status != "pending":
+        return turn.translated_text, turn.translation_status
+    result = get_service().translate(turn.original_text, turn.language, "en")
+    if result.status == "done":
+        return result.text, "done"
+    return None, "failed"
+
+
 def receive_tip(turn: Turn, conversation_id: str, channel: str, language: str,
                 urgent_intent: bool = False) -> Receipt:
     """Store the tip of ``turn`` at once and route it with what it says."""
     category = turn.intent if turn.intent in TIP_CATEGORIES else "suspicious_activity"
+    turn.translated_text, turn.translation_status = english_text(turn)
     lat, lon = _coordinates(turn)
     routing = get_router().route(
         category, turn.texts, lat=lat, lon=lon,
@@ -109,6 +121,7 @@ def reference_in(turn: Turn) -> Optional[str]:
 def add_information(turn: Turn, conversation_id: str) -> Optional[str]:
     """Attach the message to the quoted tip (or the conversation's latest); its reference."""
     reference = reference_in(turn)
+    translated, _ = english_text(turn)
     with session_scope() as session:
         if reference:
             tip = find_for_conversation(session, reference, conversation_id)
@@ -116,8 +129,7 @@ def add_information(turn: Turn, conversation_id: str) -> Optional[str]:
             tip = latest_for_conversation(session, conversation_id)
         if tip is None:
             return None
-        add_message(session, tip, "in", "tipster", turn.original_text, turn.language,
-                    turn.translated_text)
+        add_message(session, tip, "in", "tipster", turn.original_text, turn.language, translated)
         audit(session, tip, "tipster", "information_added", None,
               {"characters": len(turn.original_text)})
         return tip.reference

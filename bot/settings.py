@@ -24,6 +24,21 @@ def _env_float(name: str, default: float) -> float:
     return float(_env(name, str(default)))
 
 
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"TIPLINE_{name} must be true or false, not {value!r}")
+
+
 @dataclass(frozen=True)
 class TranslationSettings:
     """Which translation provider to call and how patiently."""
@@ -35,6 +50,86 @@ class TranslationSettings:
     breaker_cooldown: float = field(
         default_factory=lambda: _env_float("TRANSLATION_BREAKER_COOLDOWN", 30.0)
     )
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """The duty officers' console (``python -m bot.console``)."""
+
+    # Signs session cookies and CSRF tokens; required (the run script generates one).
+    secret_key: str = field(default_factory=lambda: _env("CONSOLE_SECRET", ""))
+    bind: str = field(default_factory=lambda: _env("BIND", "127.0.0.1"))
+    port: int = field(default_factory=lambda: _env_int("CONSOLE_PORT", 8000))
+    # Secure cookies on every response (they are always Secure on a TLS request).
+    secure_cookies: bool = field(default_factory=lambda: _env_bool("CONSOLE_SECURE_COOKIES", False))
+    # Trust X-Forwarded-Proto/For from one reverse proxy (TLS terminated there).
+    behind_proxy: bool = field(default_factory=lambda: _env_bool("CONSOLE_BEHIND_PROXY", False))
+    session_hours: float = field(default_factory=lambda: _env_float("CONSOLE_SESSION_HOURS", 12.0))
+    # Failed logins allowed per user name and per client address ("limits" notation).
+    login_rate_limit: str = field(
+        default_factory=lambda: _env("CONSOLE_LOGIN_RATE_LIMIT", "5 per 5 minutes")
+    )
+    login_rate_limit_per_address: str = field(
+        default_factory=lambda: _env("CONSOLE_LOGIN_RATE_LIMIT_ADDRESS", "30 per 5 minutes")
+    )
+    # memory:// (one process) or redis://host:6379/2 (shared by several console replicas).
+    rate_limit_storage: str = field(
+        default_factory=lambda: _env("CONSOLE_RATE_LIMIT_STORAGE", "memory://")
+    )
+    # How often the queue page asks for new tips.
+    poll_seconds: float = field(default_factory=lambda: _env_float("CONSOLE_POLL_SECONDS", 5.0))
+    # Longest time between a writer stamping updated_at and committing: incremental pulls
+    # (API ``since``, live queue) re-read that window so no late commit is skipped.
+    settle_seconds: float = field(
+        default_factory=lambda: _env_float("CONSOLE_SETTLE_SECONDS", 10.0)
+    )
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    return _env(name, "1" if default else "0").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """The SMS channel (Twilio): account, sending number, public webhook URL, limits.
+
+    ``public_url`` is the webhook URL exactly as configured in Twilio (or only its
+    ``https://host`` base): signatures are computed over it, so it must be set when a proxy
+    or load balancer sits in front of Rasa. ``api_base_url`` replaces https://api.twilio.com
+    (tests point it at a local fake). ``rate_limit`` uses the ``limits`` syntax
+    ("10/minute", "10/minute;60/hour") and ``rate_limit_storage`` a limits storage URI
+    ("memory://", or "redis://host:6379" shared by several Rasa replicas).
+    """
+
+    account_sid: str = field(default_factory=lambda: _env("TWILIO_ACCOUNT_SID", ""))
+    auth_token: str = field(default_factory=lambda: _env("TWILIO_AUTH_TOKEN", ""))
+    from_number: str = field(default_factory=lambda: _env("TWILIO_FROM_NUMBER", ""))
+    messaging_service_sid: str = field(
+        default_factory=lambda: _env("TWILIO_MESSAGING_SERVICE_SID", "")
+    )
+    public_url: str = field(default_factory=lambda: _env("TWILIO_PUBLIC_URL", ""))
+    api_base_url: str = field(default_factory=lambda: _env("TWILIO_API_BASE_URL", ""))
+    fetch_media: bool = field(default_factory=lambda: _env_bool("TWILIO_FETCH_MEDIA", False))
+    media_dir: Path = field(
+        default_factory=lambda: Path(_env("TWILIO_MEDIA_DIR", str(VAR_DIR / "media")))
+    )
+    rate_limit: str = field(default_factory=lambda: _env("TWILIO_RATE_LIMIT", "10/minute"))
+    rate_limit_storage: str = field(
+        default_factory=lambda: _env("TWILIO_RATE_LIMIT_STORAGE", "memory://")
+    )
+    send_timeout: float = field(default_factory=lambda: _env_float("TWILIO_SEND_TIMEOUT", 10.0))
+    send_attempts: int = field(default_factory=lambda: int(_env("TWILIO_SEND_ATTEMPTS", "4")))
+    send_backoff: float = field(default_factory=lambda: _env_float("TWILIO_SEND_BACKOFF", 0.5))
+    concurrency: int = field(default_factory=lambda: int(_env("TWILIO_CONCURRENCY", "8")))
+    media_join_hours: float = field(
+        default_factory=lambda: _env_float("TWILIO_MEDIA_JOIN_HOURS", 24.0)
+    )
+
+    @property
+    def can_send(self) -> bool:
+        """True when the Messages API can be called (account, token and a sender)."""
+        return bool(self.account_sid and self.auth_token
+                    and (self.from_number or self.messaging_service_sid))
 
 
 @dataclass(frozen=True)
@@ -57,6 +152,8 @@ class Settings:
     )
     messages_dir: Path = field(default_factory=lambda: DATA_DIR / "messages")
     translation: TranslationSettings = field(default_factory=TranslationSettings)
+    twilio: TwilioSettings = field(default_factory=TwilioSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ export TIPLINE_BIND="${TIPLINE_BIND:-127.0.0.1}"
 export SANIC_HOST="${SANIC_HOST:-$TIPLINE_BIND}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
 PY="$TIPLINE_ROOT/.venv/bin/python"
 
 mkdir -p "$TIPLINE_ROOT/var"
@@ -22,7 +23,14 @@ import secrets
 from cryptography.fernet import Fernet
 print(f'export TIPLINE_HASH_KEY="${{TIPLINE_HASH_KEY:-{secrets.token_hex(32)}}}"')
 print(f'export TIPLINE_ENCRYPTION_KEYS="${{TIPLINE_ENCRYPTION_KEYS:-{Fernet.generate_key().decode()}}}"')
+print(f'export TIPLINE_CONSOLE_SECRET="${{TIPLINE_CONSOLE_SECRET:-{secrets.token_hex(32)}}}"')
 PYEOF
 fi
+# Secrets added after a checkout first generated var/secrets.env are appended once.
+if ! grep -q TIPLINE_CONSOLE_SECRET "$TIPLINE_ROOT/var/secrets.env"; then
+  (umask 077; "$PY" -c 'import secrets; print("export TIPLINE_CONSOLE_SECRET=\"${TIPLINE_CONSOLE_SECRET:-" + secrets.token_hex(32) + "}\"")' \
+    >> "$TIPLINE_ROOT/var/secrets.env")
+fi
+export TIPLINE_CONSOLE_PORT="${TIPLINE_CONSOLE_PORT:-8000}"
 # shellcheck disable=SC1091
 . "$TIPLINE_ROOT/var/secrets.env"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start the whole tip line on its embedded default (SQLite): the action server and the
-# Rasa server (REST channel on http://127.0.0.1:$TIPLINE_RASA_PORT). Ctrl-C stops both.
+# Start the whole tip line on its embedded default (SQLite): the action server, the
+# Rasa server (REST channel on http://127.0.0.1:$TIPLINE_RASA_PORT) and the duty officers'
+# console (http://127.0.0.1:$TIPLINE_CONSOLE_PORT). Ctrl-C stops them all.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$TIPLINE_ROOT"
@@ -14,7 +15,14 @@ pids+=($!)
 "$PY" -m bot.serve rasa run --model models/current.tar.gz --enable-api -i "$TIPLINE_BIND" \
   --port "$TIPLINE_RASA_PORT" --endpoints endpoints.yml --credentials credentials.yml &
 pids+=($!)
+# The console is served by waitress when installed; otherwise by Werkzeug's threaded
+# server, which is asked for explicitly (fine on loopback, not for production).
+console_server="${TIPLINE_CONSOLE_SERVER:-$("$PY" -c 'import importlib.util as u; print("waitress" if u.find_spec("waitress") else "werkzeug")')}"
+"$PY" -m bot.console --server "$console_server" --port "$TIPLINE_CONSOLE_PORT" &
+pids+=($!)
 ( while sleep 300; do "$PY" -m bot.cli retry-translations >/dev/null || true; done ) &
 pids+=($!)
-echo "run: Rasa on http://127.0.0.1:$TIPLINE_RASA_PORT, actions on :$TIPLINE_ACTIONS_PORT"
+echo "run: Rasa on http://127.0.0.1:$TIPLINE_RASA_PORT, actions on :$TIPLINE_ACTIONS_PORT," \
+  "console on http://127.0.0.1:$TIPLINE_CONSOLE_PORT"
+echo "run: first console administrator: ./bin/tipline create-admin NAME (asks for a password)"
 wait -n "${pids[@]}"

@@ -11,13 +11,15 @@ key=$(cat config.yml domain.yml requirements/lock.txt \
 store="$TIPLINE_CACHE/models"
 model="$store/tipline-$key.tar.gz"
 mkdir -p "$store" models
+exec 9>"$store/train.lock"
+flock 9  # one training at a time on this machine; a waiter reuses the result
 if [ ! -f "$model" ]; then
   echo "train: training model $key (config, domain or data changed)"
   start=$(date +%s)
   "$PY" -m bot.serve rasa train --config config.yml --domain domain.yml \
-    --data data/nlu data/rules --out "$store" --fixed-model-name "tipline-$key.partial" \
+    --data data/nlu data/rules --out "$store" --fixed-model-name "partial-tipline-$key" \
     --quiet
-  mv "$store/tipline-$key.partial.tar.gz" "$model"
+  mv "$store/partial-tipline-$key.tar.gz" "$model"
   echo "train: done in $(( $(date +%s) - start )) s"
 fi
 ln -sfn "$model" models/current.tar.gz

@@ -14,7 +14,9 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from tests.fakes.libretranslate import FakeLibreTranslate
+from tests.fakes.twilio_api import FakeTwilioApi
 from tests.support.servers import ROOT, TipLineStack
+from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, twilio_credentials, twilio_env
 
 PG_ADMIN_URL = os.environ.get("TIPLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_HOST = os.environ.get("TIPLINE_TEST_REDIS_HOST", "127.0.0.1")
@@ -26,6 +28,14 @@ if str(ROOT) not in sys.path:
 @pytest.fixture(scope="session")
 def fake_libre() -> Iterator[FakeLibreTranslate]:
     server = FakeLibreTranslate().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_twilio() -> Iterator[FakeTwilioApi]:
+    """Twilio's REST API on 127.0.0.1; both stacks' SMS channel sends through it."""
+    server = FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN).start()
     yield server
     server.stop()
 
@@ -72,15 +82,16 @@ def write_credentials(tmp: Path, extra: dict | None = None) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sqlite_stack(tmp_path_factory: pytest.TempPathFactory,
-                 fake_libre: FakeLibreTranslate) -> Iterator[TipLineStack]:
+def sqlite_stack(tmp_path_factory: pytest.TempPathFactory, fake_libre: FakeLibreTranslate,
+                 fake_twilio: FakeTwilioApi) -> Iterator[TipLineStack]:
     """The embedded default: tips in SQLite, tracker in SQLite, in-memory lock store."""
     tmp = tmp_path_factory.mktemp("sqlite-stack")
-    env = base_env(tmp, f"sqlite:///{tmp / 'tips.db'}", fake_libre.url)
+    env = {**base_env(tmp, f"sqlite:///{tmp / 'tips.db'}", fake_libre.url),
+           **twilio_env(fake_twilio)}
     stack = TipLineStack(env, tmp,
                          write_endpoints(tmp, {"type": "SQL", "dialect": "sqlite",
                                                "db": str(tmp / "tracker.db")}),
-                         write_credentials(tmp))
+                         write_credentials(tmp, twilio_credentials()))
     stack.start()
     yield stack
     stack.stop()
@@ -105,16 +116,17 @@ def pg_database() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def pg_stack(tmp_path_factory: pytest.TempPathFactory, fake_libre: FakeLibreTranslate,
-             pg_database: str) -> Iterator[TipLineStack]:
+             pg_database: str, fake_twilio: FakeTwilioApi) -> Iterator[TipLineStack]:
     """The production configuration: tips and tracker in PostgreSQL, Redis lock store."""
     tmp = tmp_path_factory.mktemp("pg-stack")
-    env = base_env(tmp, pg_database, fake_libre.url)
+    env = {**base_env(tmp, pg_database, fake_libre.url), **twilio_env(fake_twilio)}
     host_db = pg_database.rsplit("/", 1)
     tracker = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
                "username": "postgres", "db": host_db[1]}
     lock = {"type": "redis", "url": REDIS_HOST, "port": 6379, "db": 1,
             "key_prefix": f"tipline{uuid.uuid4().hex[:6]}"}
-    stack = TipLineStack(env, tmp, write_endpoints(tmp, tracker, lock), write_credentials(tmp))
+    stack = TipLineStack(env, tmp, write_endpoints(tmp, tracker, lock),
+                         write_credentials(tmp, twilio_credentials()))
     stack.start()
     yield stack
     stack.stop()

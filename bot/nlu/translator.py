@@ -1,13 +1,19 @@
 """Translator: English for NLU (languages not trained natively) and for officers.
 
 - English: ``translated_text`` = original, status ``not_needed``.
-- Native non-English (fr, es): translated for ``translated_text`` only; ``text`` stays
-  native because the NLU model is trained on it.
+- Native non-English (fr, es): not translated here (status ``pending``): ``text`` stays
+  native because the NLU model is trained on it, and the English text for officers is
+  made by the intake action, off Rasa's event loop, only for messages that become tips.
 - Other reliable languages: ``text`` becomes the English translation, so DIET classifies
   English. If the provider fails, ``text`` stays the original and status is ``failed``
   (the tip is retried later).
 - Unreliable or undetermined language (too short to tell): not translated
   (``not_needed``, ``translated_text`` = original); the conversation keeps its language.
+
+Rasa drops None values from parse_data (``Message.as_dict``): a failed translation shows
+as ``translated_text`` missing, so read it with ``parse_data.get("translated_text")``.
+The call is synchronous (Rasa runs the NLU graph on its event loop): it is bounded by
+TIPLINE_TRANSLATION_TIMEOUT and skipped at once while the breaker is open.
 """
 
 from __future__ import annotations
@@ -95,6 +101,8 @@ class Translator(GraphComponent):
             or original.strip().startswith(INTENT_MESSAGE_PREFIX)
         ):
             return original, "not_needed"
+        if language in self.native:
+            return None, "pending"
         try:
             result = self.service.translate(original, language, self.target)
         except Exception as error:  # the service never raises; a message is never lost

@@ -6,7 +6,9 @@ import logging
 import re
 
 # E.164 and North American numbers with separators: +15145550100, (514) 555-0100, 514.555.0100
-PHONE = re.compile(r"(?<![\w])(?:\+\d{8,15}|\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4})(?![\w])")
+PHONE = re.compile(
+    r"(?<![\w])(?:\+\d{8,15}|\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4})(?![\w])"
+)
 
 
 def redact(text: str) -> str:

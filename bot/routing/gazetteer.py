@@ -49,7 +49,7 @@ class Gazetteer:
         self._side_phrases = side_phrases
 
     @classmethod
-    def load(cls, path: Path) -> "Gazetteer":
+    def load(cls, path: Path) -> Gazetteer:
         """Read the gazetteer YAML; raise ValueError naming a bad entry."""
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         places: List[Place] = []

@@ -18,7 +18,7 @@ class Lexicon:
         self.water = [normalise(p) for p in water if normalise(p)]
 
     @classmethod
-    def load(cls, path: Path) -> "Lexicon":
+    def load(cls, path: Path) -> Lexicon:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         return cls(raw.get("urgency_high") or [], raw.get("water") or [])
 

@@ -85,7 +85,7 @@ class RoutingTable:
         self._spec = spec
 
     @classmethod
-    def load(cls, path: Path) -> "RoutingTable":
+    def load(cls, path: Path) -> RoutingTable:
         """Read and validate ``path``; raise RulesFileError naming the problem."""
         try:
             raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))

@@ -16,7 +16,8 @@ def alembic_config(url: str | None = None) -> Config:
     """An Alembic configuration for the given (or configured) database."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
+    database_url = url or get_settings().database_url
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 
 

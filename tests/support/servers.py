@@ -51,7 +51,7 @@ class Server:
     log: Path
     process: Optional[subprocess.Popen] = None
 
-    def start(self, timeout: float = 240) -> "Server":
+    def start(self, timeout: float = 240) -> Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         handle = self.log.open("ab")
         self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=handle,
@@ -85,7 +85,7 @@ class TipLineStack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
-    def start(self) -> "TipLineStack":
+    def start(self) -> TipLineStack:
         env = {**self.env, "TIPLINE_ACTIONS_PORT": str(self.actions_port),
                "TIPLINE_RASA_PORT": str(self.rasa_port)}
         python = sys.executable
@@ -97,7 +97,8 @@ class TipLineStack:
                          f"http://127.0.0.1:{self.actions_port}/health",
                          ARTIFACTS / f"{tag}-actions.log")
         rasa = Server("rasa", [python, "-m", "bot.serve", "rasa", "run", "--model",
-                               str(ROOT / "models" / "current.tar.gz"), "--enable-api", "-i", "127.0.0.1",
+                               str(ROOT / "models" / "current.tar.gz"), "--enable-api",
+                               "-i", "127.0.0.1",
                                "--port", str(self.rasa_port), "--endpoints", str(self.endpoints),
                                "--credentials", str(self.credentials)], env,
                       f"{self.url}/status", ARTIFACTS / f"{tag}-rasa.log")

@@ -29,7 +29,7 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def normalise(text: str) -> str:
-    """Same normalisation as the matcher: NFKD, no combining marks, casefold, punctuation → space."""
+    """As the matcher: NFKD, no combining marks, casefold, punctuation → space."""
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NON_ALNUM.sub(" ", stripped.casefold()).strip()

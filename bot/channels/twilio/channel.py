@@ -1,0 +1,136 @@
+"""The Rasa input channel for SMS over Twilio (replaces Rasa's built-in ``twilio``).
+
+In credentials.yml (values fall back to the ``TIPLINE_TWILIO_*`` settings when empty)::
+
+    bot.channels.twilio.TwilioTipChannel:
+      account_sid: ${TIPLINE_TWILIO_ACCOUNT_SID}
+      auth_token: ${TIPLINE_TWILIO_AUTH_TOKEN}
+      from_number: ${TIPLINE_TWILIO_FROM_NUMBER}
+      messaging_service_sid: ${TIPLINE_TWILIO_MESSAGING_SERVICE_SID}
+      public_url: ${TIPLINE_TWILIO_PUBLIC_URL}
+
+Routes (under ``/webhooks/tipline_twilio/``): ``GET /`` health, ``POST /webhook`` the
+messaging webhook to configure on the Twilio number ("A message comes in", HTTP POST).
+The work is in ``gateway.SmsGateway``; this module only adapts Sanic and Rasa to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.core.events import UserUttered
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.twilio.gateway import INPUT_CHANNEL, SmsGateway
+from bot.channels.twilio.sender import TwilioSender, officer_sender, set_sender
+from bot.channels.twilio.signature import SIGNATURE_HEADER
+from bot.outbound import register_sender
+from bot.settings import TwilioSettings, get_settings
+
+log = logging.getLogger(__name__)
+CREDENTIAL_KEYS = ("account_sid", "auth_token", "from_number", "messaging_service_sid",
+                   "public_url", "api_base_url", "rate_limit")
+AGENT_WAIT_SECONDS = 600.0
+
+
+def settings_from_credentials(credentials: Optional[Dict[str, Any]]) -> TwilioSettings:
+    """The environment's Twilio settings, overridden by non-empty credentials values."""
+    base = get_settings().twilio
+    overrides = {k: str(v) for k, v in (credentials or {}).items()
+                 if k in CREDENTIAL_KEYS and v not in (None, "")}
+    unknown = sorted(set(credentials or {}) - set(CREDENTIAL_KEYS))
+    if unknown:
+        log.warning("tipline_twilio credentials: unknown keys ignored: %s", ", ".join(unknown))
+    return dataclasses.replace(base, **overrides)
+
+
+class TwilioTipChannel(InputChannel):
+    """Signed, idempotent, fast-acknowledging SMS channel keyed by contact hash."""
+
+    @classmethod
+    def name(cls) -> str:
+        return INPUT_CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        return cls(settings_from_credentials(credentials))
+
+    def __init__(self, settings: Optional[TwilioSettings] = None) -> None:
+        self.settings = settings or get_settings().twilio
+        sender = TwilioSender(self.settings)
+        self.gateway = SmsGateway(self.settings, sender=sender)
+        # officer replies in this process go through the same account and number
+        set_sender(sender)
+        register_sender("sms", officer_sender)
+        if not self.gateway.checker.configured:
+            log.warning("tipline_twilio: no auth token: every webhook will be refused (403)")
+        if not self.settings.can_send:
+            log.warning("tipline_twilio: account, token or sending number missing: "
+                        "replies cannot be sent")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        gateway = self.gateway
+        gateway.on_new_message = on_new_message
+        blueprint = Blueprint("tipline_twilio_webhook", __name__)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @blueprint.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            result = await gateway.handle_webhook(request.url, request.form,
+                                                  request.headers.get(SIGNATURE_HEADER))
+            return response.text(result.body, status=result.status,
+                                 content_type=result.content_type)
+
+        @blueprint.listener("after_server_start")
+        async def start(app: Any, _loop: Any) -> None:
+            app.add_task(self._connect(app))
+
+        @blueprint.listener("before_server_stop")
+        async def stop(_app: Any, _loop: Any) -> None:
+            await gateway.stop()
+
+        return blueprint
+
+    async def _connect(self, app: Any) -> None:
+        """Once Rasa's agent is loaded: read the tracker for language and recovery."""
+        waited = 0.0
+        while not _agent_ready(app) and waited < AGENT_WAIT_SECONDS:
+            await asyncio.sleep(0.5)
+            waited += 0.5
+        if not _agent_ready(app):
+            log.error("tipline_twilio: the Rasa agent never became ready; no recovery run")
+            return
+        agent = app.ctx.agent
+
+        async def read_language(sender_id: str) -> Optional[str]:
+            tracker = await agent.tracker_store.retrieve(sender_id)
+            value = tracker.get_slot("language") if tracker else None
+            return str(value) if value else None
+
+        async def turn_recorded(sender_id: str, message_id: str) -> bool:
+            tracker = await agent.tracker_store.retrieve(sender_id)
+            return bool(tracker) and any(
+                isinstance(e, UserUttered) and e.message_id == message_id
+                for e in tracker.events)
+
+        self.gateway.read_language = read_language
+        self.gateway.turn_recorded = turn_recorded
+        await self.gateway.start()
+
+    def get_output_channel(self) -> None:
+        """No output channel by number: replies go through the gateway (contact hash)."""
+        return None
+
+
+def _agent_ready(app: Any) -> bool:
+    agent = getattr(app.ctx, "agent", None)
+    return agent is not None and agent.is_ready()

@@ -1,0 +1,236 @@
+"""Outbound SMS through Twilio's Messages API: split, retried, recorded, opt-out respected.
+
+``TwilioSender`` calls the real ``twilio.rest.Client`` (pointed at ``api_base_url`` in
+tests). Its calls block, so the channel runs them on a dedicated thread pool
+(``SEND_EXECUTOR``) and the event loop never waits on Twilio. Each part of a long reply is
+one Messages API call; 429, 5xx and connection errors are retried a bounded number of
+times with exponential backoff; error 21610 (the recipient replied STOP to Twilio itself)
+marks the contact opted out.
+
+``deliver_to_contact`` is the one door to a tipster: it loads the contact by its hash,
+refuses when the tipster opted out or asked to be forgotten, decrypts the number in
+memory only, sends, and records each part in ``outbound_messages`` (never the number).
+``officer_sender`` adapts it to ``bot.outbound``'s Sender signature.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional
+
+import requests
+from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from bot.channels.twilio import store
+from bot.channels.twilio.segments import segment_count, split_message
+from bot.channels.twilio.signature import split_tokens
+from bot.outbound import Delivery
+from bot.privacy.keys import AddressCipher
+from bot.settings import TwilioSettings, get_settings
+from bot.store.db import session_scope
+from bot.store.models import Tip
+
+log = logging.getLogger(__name__)
+# twilio's HTTP client logs each request and response at INFO (URLs, response headers):
+# nothing the tip line needs in its logs.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+
+OPTED_OUT_ERROR = 21610  # "Attempt to send to unsubscribed recipient"
+MAX_BACKOFF = 8.0
+SEND_EXECUTOR = ThreadPoolExecutor(max_workers=16, thread_name_prefix="twilio-send")
+
+
+@dataclass
+class PartResult:
+    """The fate of one Messages API call."""
+
+    status: str  # queued | sent | failed | blocked_opted_out
+    sid: Optional[str] = None
+    segments: int = 0
+    characters: int = 0
+    attempts: int = 0
+    error: Optional[str] = None
+
+
+@dataclass
+class SendResult:
+    parts: List[PartResult] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if any(p.status == "blocked_opted_out" for p in self.parts):
+            return "blocked_opted_out"
+        if self.parts and all(p.status in ("queued", "sent", "accepted") for p in self.parts):
+            return "sent"
+        return "failed"
+
+    @property
+    def sids(self) -> List[str]:
+        return [p.sid for p in self.parts if p.sid]
+
+
+def _retryable(error: Exception) -> bool:
+    if isinstance(error, TwilioRestException):
+        return error.status == 429 or error.status >= 500
+    return isinstance(error, requests.exceptions.RequestException)
+
+
+class TwilioSender:
+    """Sends texts with the Messages API (blocking: call it from a worker thread)."""
+
+    def __init__(self, settings: TwilioSettings,
+                 client_factory: Optional[Callable[[], Client]] = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self._client_factory = client_factory or self._new_client
+        self._local = threading.local()
+        self._sleep = sleep
+
+    def _new_client(self) -> Client:
+        tokens = split_tokens(self.settings.auth_token)
+        client = Client(self.settings.account_sid, tokens[0] if tokens else "",
+                        http_client=TwilioHttpClient(timeout=self.settings.send_timeout))
+        if self.settings.api_base_url:
+            client.api.base_url = self.settings.api_base_url.rstrip("/")
+        return client
+
+    @property
+    def client(self) -> Client:
+        """One client per thread (its HTTP session is not shared between threads)."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._client_factory()
+        return client
+
+    def _from(self) -> dict:
+        if self.settings.messaging_service_sid:
+            return {"messaging_service_sid": self.settings.messaging_service_sid}
+        return {"from_": self.settings.from_number}
+
+    def send_part(self, to: str, body: str) -> PartResult:
+        """One message, retried on 429/5xx/connection errors with exponential backoff."""
+        attempts = max(1, self.settings.send_attempts)
+        last_error = ""
+        for attempt in range(1, attempts + 1):
+            try:
+                message = self.client.messages.create(to=to, body=body, **self._from())
+            except TwilioRestException as error:
+                if error.code == OPTED_OUT_ERROR:
+                    return PartResult("blocked_opted_out", attempts=attempt,
+                                      characters=len(body), error=f"twilio {error.code}")
+                last_error = f"HTTP {error.status} (twilio {error.code})"
+                if not _retryable(error):
+                    return PartResult("failed", attempts=attempt, characters=len(body),
+                                      error=last_error)
+            except requests.exceptions.RequestException as error:
+                last_error = type(error).__name__
+            except TwilioException as error:  # no credentials, bad configuration
+                return PartResult("failed", attempts=attempt, characters=len(body),
+                                  error=str(error)[:200])
+            else:
+                segments = int(message.num_segments or 0) or segment_count(body)
+                return PartResult(str(message.status or "queued"), sid=message.sid,
+                                  segments=segments, characters=len(body), attempts=attempt)
+            if attempt < attempts:
+                delay = min(MAX_BACKOFF, self.settings.send_backoff * 2 ** (attempt - 1))
+                self._sleep(delay * (0.75 + random.random() / 2))
+        log.warning("sms part not sent after %d attempts: %s", attempts, last_error)
+        return PartResult("failed", attempts=attempts, characters=len(body), error=last_error)
+
+    def send_text(self, to: str, text: str) -> SendResult:
+        """``text`` split at segment limits, one call per part; stops at the first failure."""
+        result = SendResult()
+        for part in split_message(text):
+            outcome = self.send_part(to, part)
+            result.parts.append(outcome)
+            if outcome.status in ("failed", "blocked_opted_out"):
+                break
+        return result
+
+
+_sender: Optional[TwilioSender] = None
+_sender_lock = threading.Lock()
+
+
+def get_sender() -> TwilioSender:
+    """The process-wide sender configured from the settings."""
+    global _sender
+    with _sender_lock:
+        if _sender is None:
+            _sender = TwilioSender(get_settings().twilio)
+        return _sender
+
+
+def set_sender(sender: Optional[TwilioSender]) -> None:
+    """Replace the process-wide sender (tests, or a channel with its own credentials)."""
+    global _sender
+    with _sender_lock:
+        _sender = sender
+
+
+def deliver_in_session(session: Session, contact_hash: str, text: str, kind: str, *,
+                       tip_id: Optional[int] = None, address: Optional[str] = None,
+                       ignore_opt_out: bool = False,
+                       sender: Optional[TwilioSender] = None) -> Delivery:
+    """Send ``text`` to the tipster behind ``contact_hash`` and record it in ``session``.
+
+    ``address`` (the number, held in memory only) answers the message being processed even
+    if the tipster just asked to be forgotten; otherwise it is decrypted from the contact.
+    ``ignore_opt_out`` is for the one confirmation that follows STOP.
+    """
+    sender = sender or get_sender()
+    contact = store.find_contact(session, contact_hash)
+    if contact is None:
+        return Delivery("no_channel", "unknown contact")
+    if contact.opted_out and not ignore_opt_out:
+        store.record_outbound(session, contact_hash, kind, "blocked_opted_out", tip_id=tip_id,
+                              characters=len(text), error="opted out")
+        return Delivery("blocked_opted_out", "the tipster replied STOP")
+    if address is None:
+        if contact.address_encrypted is None:
+            store.record_outbound(session, contact_hash, kind, "blocked_opted_out",
+                                  tip_id=tip_id, characters=len(text), error="forgotten")
+            return Delivery("blocked_opted_out", "the tipster asked to forget their number")
+        address = AddressCipher().decrypt(contact.address_encrypted)
+        if address is None:
+            store.record_outbound(session, contact_hash, kind, "failed", tip_id=tip_id,
+                                  characters=len(text), error="no key opens the address")
+            return Delivery("failed", "address cannot be decrypted with the configured keys")
+    if not sender.settings.can_send:
+        store.record_outbound(session, contact_hash, kind, "failed", tip_id=tip_id,
+                              characters=len(text), error="twilio not configured")
+        return Delivery("failed", "Twilio is not configured (account, token, sender)")
+    result = sender.send_text(address, text)
+    for part in result.parts:
+        store.record_outbound(session, contact_hash, kind, part.status, tip_id=tip_id,
+                              external_id=part.sid, segments=part.segments,
+                              characters=part.characters, attempts=part.attempts,
+                              error=part.error)
+    if result.status == "blocked_opted_out":
+        contact.opted_out = True  # Twilio says the number opted out: believe it
+        return Delivery("blocked_opted_out", "Twilio reports the recipient unsubscribed")
+    return Delivery(result.status, ",".join(result.sids))
+
+
+def deliver_to_contact(contact_hash: str, text: str, kind: str, *,
+                       tip_id: Optional[int] = None, address: Optional[str] = None,
+                       ignore_opt_out: bool = False,
+                       sender: Optional[TwilioSender] = None) -> Delivery:
+    """``deliver_in_session`` in its own transaction (for the channel's worker threads)."""
+    with session_scope() as session:
+        return deliver_in_session(session, contact_hash, text, kind, tip_id=tip_id,
+                                  address=address, ignore_opt_out=ignore_opt_out,
+                                  sender=sender)
+
+
+def officer_sender(session: Session, tip: Tip, text: str) -> Delivery:
+    """``bot.outbound`` Sender for SMS tips: the tip's conversation id is the contact hash."""
+    return deliver_in_session(session, tip.conversation_id, text, "officer", tip_id=tip.id)

@@ -1,0 +1,106 @@
+"""Per-request state of the console: database session, signed-in officer, access checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Callable, Optional
+
+from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.console.models import Officer
+from bot.console.security import LoginLimiter
+from bot.settings import ConsoleSettings
+
+EXTENSION = "tipline_console"
+
+
+@dataclass
+class ConsoleState:
+    settings: ConsoleSettings
+    engine: Engine
+    sessions: sessionmaker
+    limiter: LoginLimiter
+
+
+def state() -> ConsoleState:
+    return current_app.extensions[EXTENSION]
+
+
+def db() -> Session:
+    """This request's database session (closed, rolled back if uncommitted, at teardown)."""
+    if "db" not in g:
+        g.db = state().sessions()
+    return g.db
+
+
+def close_db(_exc: Optional[BaseException] = None) -> None:
+    session_ = g.pop("db", None)
+    if session_ is not None:
+        session_.close()
+
+
+def officer() -> Officer:
+    """The signed-in officer (views are wrapped in ``login_required``)."""
+    return g.officer
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def load_session_officer() -> None:
+    """Who the session cookie belongs to, if the account is still active and unchanged."""
+    g.officer, g.auth = None, None
+    if request.endpoint in (None, "static", "health"):
+        return
+    officer_id = session.get("officer_id")
+    if officer_id is None:
+        return
+    found = db().get(Officer, officer_id)
+    if found is not None and found.active and found.session_version == session.get("v"):
+        g.officer, g.auth = found, "session"
+    else:
+        session.clear()
+
+
+def sign_in(found: Officer) -> None:
+    session.clear()  # a new session for a new identity (and a new CSRF token)
+    session.permanent = True
+    session["officer_id"] = found.id
+    session["v"] = found.session_version
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if g.get("officer") is None:
+            if is_api_request():
+                response = jsonify(error="authentication required")
+                response.status_code = 401
+                response.headers["WWW-Authenticate"] = 'Bearer realm="tipline"'
+                return response
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @login_required
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not g.officer.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def local_target(target: Optional[str], default: str) -> str:
+    """``target`` if it is a path on this console (no open redirect), else ``default``."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

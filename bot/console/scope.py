@@ -1,0 +1,53 @@
+"""Agency scoping: which queues an officer may see. Every view and API call goes through here."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Optional, Tuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from bot.console.models import Officer
+from bot.routing.rules import RoutingTable
+from bot.settings import get_settings
+from bot.store.models import Tip
+
+
+@lru_cache(maxsize=1)
+def shared_queues() -> Tuple[str, ...]:
+    """Queues every agency sees (``shared: true`` in the routing rules: IBET_JOINT)."""
+    queues = RoutingTable.load(get_settings().routing_rules).queues
+    return tuple(code for code, spec in queues.items() if spec.shared)
+
+
+def visible_queues(officer: Officer) -> Optional[Tuple[str, ...]]:
+    """The queues ``officer`` may see; None means every queue (an administrator)."""
+    if officer.is_admin:
+        return None
+    own = (officer.agency,) if officer.agency else ()
+    return tuple(dict.fromkeys(own + shared_queues()))
+
+
+def can_see_queue(officer: Officer, queue: str) -> bool:
+    queues = visible_queues(officer)
+    return queues is None or queue in queues
+
+
+def scoped(query: Select, officer: Officer) -> Select:
+    """``query`` over tips restricted to the officer's queues."""
+    queues = visible_queues(officer)
+    if queues is None:
+        return query
+    return query.where(Tip.queue.in_(queues))
+
+
+def get_tip(session: Session, officer: Officer, reference: str,
+            for_update: bool = False) -> Optional[Tip]:
+    """The tip ``reference`` if the officer may see it (None otherwise: no existence leak)."""
+    query = scoped(select(Tip).where(Tip.reference == (reference or "").strip().upper()),
+                   officer)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
