@@ -182,3 +182,17 @@ def test_tips_command_lists_json_lines_with_the_api_fields(sqlite_stack: TipLine
         assert key in row
     assert set(row["location"]) >= {"text", "side", "place"}
     assert find_references(reference) == [reference]
+
+
+def test_short_answers_keep_the_conversation_language(sqlite_stack: TipLineStack,
+                                                      db: TipsDb) -> None:
+    who = sender()
+    first = sqlite_stack.say(who, "Quelqu'un vend des faux documents de passage a la frontiere "
+                                  "sur internet")
+    assert any("Où" in r for r in first), first
+    second = sqlite_stack.say(who, "Stanstead")
+    assert any("Quand" in r for r in second), second
+    third = sqlite_stack.say(who, "2am")
+    tip = db.tips_of(who)[0]
+    assert any(tip.reference in r and "référence" in r for r in third), third
+    assert (tip.language, tip.incident_time, tip.location_side) == ("fr", "2am", "CA")
