@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from sqlalchemy import or_, select
@@ -107,7 +107,7 @@ def add_message(session: Session, tip: Tip, direction: str, author: str, text: s
     """Attach a message to a tip's conversation."""
     session.add(TipMessage(tip_id=tip.id, direction=direction, author=author, text=text,
                            language=language, translated_text=translated_text))
-    tip.updated_at = datetime.now(tip.created_at.tzinfo) if tip.created_at else tip.updated_at
+    tip.updated_at = datetime.now(UTC)
 
 
 def find_for_conversation(session: Session, reference: str, conversation_id: str) -> Optional[Tip]:
@@ -126,6 +126,15 @@ def latest_for_conversation(session: Session, conversation_id: str) -> Optional[
     ).scalar_one_or_none()
 
 
+def iso_utc(moment: Optional[datetime]) -> Optional[str]:
+    """ISO 8601 in UTC (SQLite hands back naive datetimes that were stored as UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
 def tip_to_api(tip: Tip) -> Dict[str, Any]:
     """The SPEC's tips API representation of a tip."""
     return {
@@ -139,8 +148,8 @@ def tip_to_api(tip: Tip) -> Dict[str, Any]:
         "urgency": tip.urgency,
         "queue": tip.queue,
         "status": tip.status,
-        "created_at": tip.created_at.isoformat() if tip.created_at else None,
-        "updated_at": tip.updated_at.isoformat() if tip.updated_at else None,
+        "created_at": iso_utc(tip.created_at),
+        "updated_at": iso_utc(tip.updated_at),
         "location": {"text": tip.location_text, "side": tip.location_side,
                      "place": tip.location_place},
         "entities": tip.entities or [],
