@@ -2,6 +2,7 @@
 .PHONY: run test install train lint bench tips check-config
 
 run: install train          ## install, train if stale, start the tip line (SQLite)
+	./scripts/install-web.sh
 	./scripts/run.sh
 
 test:                       ## install what the tests need and run them all

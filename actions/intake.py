@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import language_of, say, turn_of
 from bot.conversation import channel_of
-from bot.intake import MAX_FIELD, complete_tip, receive_tip
+from bot.intake import MAX_FIELD, complete_tip, coordinates_of, receive_tip
 
 FORM_SLOTS = ("tip_reference", "tip_location", "tip_time")
 
@@ -54,9 +54,10 @@ class ActionCompleteTip(Action):
         language = language_of(tracker)
         reference: Optional[str] = tracker.get_slot("tip_reference")
         if reference:
+            lat, lon = coordinates_of(turn_of(tracker))  # shared from web chat meanwhile
             await asyncio.to_thread(
                 complete_tip, reference, tracker.sender_id,
-                tracker.get_slot("tip_location"), tracker.get_slot("tip_time"),
+                tracker.get_slot("tip_location"), tracker.get_slot("tip_time"), lat, lon,
             )
             say(dispatcher, "tip_received", language, reference=reference)
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("language", language),

@@ -77,6 +77,10 @@ def conversation_language(turn: Turn, previous: Optional[str]) -> str:
     # the tip line speaks natively, else answer in the default language
     if turn.language in config.native:
         return turn.language
+    # the web chat widget's interface language (the browser's), sent as message metadata
+    interface = turn.metadata.get("language")
+    if interface in config.native:
+        return str(interface)
     return config.default
 
 

@@ -39,7 +39,12 @@ class Receipt:
     place: Optional[str]
 
 
-def _coordinates(turn: Turn) -> tuple[Optional[float], Optional[float]]:
+# The tip_location slot once the tipster shared coordinates (actions/intake.py).
+SHARED_POSITION = "shared position"
+
+
+def coordinates_of(turn: Turn) -> tuple[Optional[float], Optional[float]]:
+    """The coordinates the tipster shared with this message (web chat), if any."""
     location = turn.metadata.get("location") or {}
     try:
         return float(location["lat"]), float(location["lon"])
@@ -62,7 +67,7 @@ def receive_tip(turn: Turn, conversation_id: str, channel: str, language: str,
     """Store the tip of ``turn`` at once and route it with what it says."""
     category = turn.intent if turn.intent in TIP_CATEGORIES else "suspicious_activity"
     turn.translated_text, turn.translation_status = english_text(turn)
-    lat, lon = _coordinates(turn)
+    lat, lon = coordinates_of(turn)
     routing = get_router().route(
         category, turn.texts, lat=lat, lon=lon,
         entity_types=[e["entity"] for e in turn.entities], urgent_intent=urgent_intent,
@@ -87,19 +92,28 @@ def receive_tip(turn: Turn, conversation_id: str, channel: str, language: str,
 
 
 def complete_tip(reference: str, conversation_id: str, location_answer: Optional[str],
-                 time_answer: Optional[str]) -> Optional[Receipt]:
-    """Add the place and time the tipster gave, re-routing if the side is now known."""
-    location_answer = _clean(location_answer)
+                 time_answer: Optional[str], lat: Optional[float] = None,
+                 lon: Optional[float] = None) -> Optional[Receipt]:
+    """Add the place and time the tipster gave, re-routing if the side is now known.
+
+    Shared coordinates (``lat``/``lon`` of the latest message, or the tip's own when the
+    location answer is ``SHARED_POSITION``) keep deciding the side.
+    """
+    shared = location_answer == SHARED_POSITION
+    location_answer = None if shared else _clean(location_answer)
     time_answer = _clean(time_answer)
     with session_scope() as session:
         tip = find_for_conversation(session, reference, conversation_id)
         if tip is None:
             return None
+        if (lat is None or lon is None) and shared:
+            lat, lon = tip.location_lat, tip.location_lon
         for answer in (location_answer, time_answer):
             if answer and answer not in tip.original_text:
                 add_message(session, tip, "in", "tipster", answer, tip.language)
         texts = [tip.original_text, tip.translated_text or ""]
         routing = get_router().route(tip.category, texts, location_hint=location_answer,
+                                     lat=lat, lon=lon,
                                      entity_types=[e.get("entity") for e in tip.entities or []])
         update_location(session, tip, routing, time_answer)
         return Receipt(tip.reference, tip.urgency, tip.queue, tip.location_side,

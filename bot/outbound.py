@@ -36,7 +36,8 @@ Sender = Callable[[Session, Tip, str], Delivery]
 _senders: Dict[str, Sender] = {}
 # Senders loaded on first use, so that any process (Rasa, officers' console, CLI) delivers
 # without the channel having been started in it.
-DEFAULT_SENDERS: Dict[str, str] = {"sms": "bot.channels.twilio.sender:officer_sender"}
+DEFAULT_SENDERS: Dict[str, str] = {"sms": "bot.channels.twilio.sender:officer_sender",
+                                   "webchat": "bot.channels.webchat.sender:officer_sender"}
 
 
 def register_sender(channel: str, sender: Sender) -> None:

@@ -28,17 +28,6 @@ def _env_int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    value = _env(name, "").strip().lower()
-    if not value:
-        return default
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"TIPLINE_{name} must be true or false, not {value!r}")
-
-
 @dataclass(frozen=True)
 class TranslationSettings:
     """Which translation provider to call and how patiently."""
@@ -61,10 +50,16 @@ class ConsoleSettings:
     bind: str = field(default_factory=lambda: _env("BIND", "127.0.0.1"))
     port: int = field(default_factory=lambda: _env_int("CONSOLE_PORT", 8000))
     # Secure cookies on every response (they are always Secure on a TLS request).
-    secure_cookies: bool = field(default_factory=lambda: _env_bool("CONSOLE_SECURE_COOKIES", False))
+    secure_cookies: bool = field(
+        default_factory=lambda: _env_bool("CONSOLE_SECURE_COOKIES", False)
+    )
     # Trust X-Forwarded-Proto/For from one reverse proxy (TLS terminated there).
-    behind_proxy: bool = field(default_factory=lambda: _env_bool("CONSOLE_BEHIND_PROXY", False))
-    session_hours: float = field(default_factory=lambda: _env_float("CONSOLE_SESSION_HOURS", 12.0))
+    behind_proxy: bool = field(
+        default_factory=lambda: _env_bool("CONSOLE_BEHIND_PROXY", False)
+    )
+    session_hours: float = field(
+        default_factory=lambda: _env_float("CONSOLE_SESSION_HOURS", 12.0)
+    )
     # Failed logins allowed per user name and per client address ("limits" notation).
     login_rate_limit: str = field(
         default_factory=lambda: _env("CONSOLE_LOGIN_RATE_LIMIT", "5 per 5 minutes")

@@ -5,6 +5,13 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$TIPLINE_ROOT"
+# SMS over Twilio (docs/sms.md): credentials.yml names these; empty means not configured
+# (webhooks refused with 403, no replies sent).
+export TIPLINE_TWILIO_ACCOUNT_SID="${TIPLINE_TWILIO_ACCOUNT_SID:-}"
+export TIPLINE_TWILIO_AUTH_TOKEN="${TIPLINE_TWILIO_AUTH_TOKEN:-}"
+export TIPLINE_TWILIO_FROM_NUMBER="${TIPLINE_TWILIO_FROM_NUMBER:-}"
+export TIPLINE_TWILIO_MESSAGING_SERVICE_SID="${TIPLINE_TWILIO_MESSAGING_SERVICE_SID:-}"
+export TIPLINE_TWILIO_PUBLIC_URL="${TIPLINE_TWILIO_PUBLIC_URL:-}"
 "$PY" -m bot.cli check-config
 "$PY" -m bot.cli db upgrade
 pids=()

@@ -3,6 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install.sh
+./scripts/install-web.sh
 ./scripts/install-test-deps.sh
 ./scripts/train.sh
 . scripts/env.sh

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Train the Rasa model if it is missing or stale. Models are cached outside the clone,
 # keyed by the hash of everything that shapes them (config, domain, training data, the
-# custom NLU components and the lock), and linked as models/current.tar.gz.
+# custom NLU components and the Rasa stack of requirements/rasa.txt), and linked as
+# models/current.tar.gz.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$TIPLINE_ROOT"
-key=$(cat config.yml domain.yml requirements/lock.txt \
-      $(find data/nlu data/rules bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) | sort) \
+key=$(cat config.yml domain.yml requirements/rasa.txt \
+      $(find data/nlu data/rules bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort) \
       | sha256sum | cut -c1-16)
 store="$TIPLINE_CACHE/models"
 model="$store/tipline-$key.tar.gz"

@@ -17,6 +17,7 @@ from tests.fakes.libretranslate import FakeLibreTranslate
 from tests.fakes.twilio_api import FakeTwilioApi
 from tests.support.servers import ROOT, TipLineStack
 from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, twilio_credentials, twilio_env
+from tests.support.webchat import webchat_credentials
 
 PG_ADMIN_URL = os.environ.get("TIPLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_HOST = os.environ.get("TIPLINE_TEST_REDIS_HOST", "127.0.0.1")
@@ -91,7 +92,8 @@ def sqlite_stack(tmp_path_factory: pytest.TempPathFactory, fake_libre: FakeLibre
     stack = TipLineStack(env, tmp,
                          write_endpoints(tmp, {"type": "SQL", "dialect": "sqlite",
                                                "db": str(tmp / "tracker.db")}),
-                         write_credentials(tmp, twilio_credentials()))
+                         write_credentials(tmp, {**twilio_credentials(),
+                                                 **webchat_credentials()}))
     stack.start()
     yield stack
     stack.stop()

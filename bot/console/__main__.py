@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from bot.settings import get_settings
 
 log = logging.getLogger("bot.console")
+QUIET_PATHS = ("/healthz", "/queue/changes")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         app = create_app(settings)
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError) as exc:  # missing secret or schema, bad rules file
         print(f"bot.console: {exc}", file=sys.stderr)
         return 2
     log.info("console on http://%s:%d (%s)", args.bind, args.port, args.server)
@@ -58,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
 
         def log_request(self, code: object = "-", size: object = "-") -> None:
             # method and path only: search words in the query string stay out of the logs
-            log.info("%s %s %s", self.command, urlsplit(self.path).path, code)
+            path = urlsplit(self.path).path
+            if path in QUIET_PATHS and str(code).startswith("2"):
+                return  # the queue pages poll every few seconds
+            log.info("%s %s %s", self.command, path, code)
 
     run_simple(args.bind, args.port, app, threaded=True, use_reloader=False,
                use_debugger=False, request_handler=QuietHandler)

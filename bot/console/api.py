@@ -12,6 +12,7 @@ from bot.console import workflow
 from bot.console.context import db, login_required, state
 from bot.console.export import csv_response
 from bot.console.models import ApiToken
+from bot.console.officers import find_officer
 from bot.console.queries import (
     TipFilters,
     as_utc,
@@ -125,6 +126,8 @@ def patch_one(reference: str):  # type: ignore[no-untyped-def]
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not body:
         return api_error(400, "send a JSON object with status and/or assigned_to")
+    if any(isinstance(v, str) and "\x00" in v for v in body.values()):
+        return api_error(400, "NUL characters are not allowed")
     unknown = sorted(set(body) - set(PATCHABLE))
     if unknown:
         return api_error(400, f"cannot change {', '.join(unknown)} (only {', '.join(PATCHABLE)})")
@@ -137,7 +140,7 @@ def patch_one(reference: str):  # type: ignore[no-untyped-def]
             name = body["assigned_to"]
             if name is not None and not isinstance(name, str):
                 raise WorkflowError("assigned_to must be a user name or null")
-            assignee = workflow.find_assignee(session, name) if name else None
+            assignee = find_officer(session, name) if name else None
             if name and assignee is None:
                 raise WorkflowError(f"no officer named {name!r}")
             if (assignee.username if assignee else None) != tip.assigned_to:

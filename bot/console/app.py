@@ -8,7 +8,7 @@ import pkgutil
 from datetime import timedelta
 from typing import Optional
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, abort, g, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import inspect, text
@@ -27,6 +27,8 @@ from bot.console.context import (
 )
 from bot.console.display import FILTERS, GLOBALS
 from bot.console.security import LoginLimiter
+from bot.outbound import register_sender
+from bot.routing.router import get_router
 from bot.settings import ConsoleSettings, get_settings
 from bot.store.db import make_engine
 
@@ -42,7 +44,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no referrer to other sites; CSRF checks it on TLS
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
@@ -56,17 +58,46 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
+def refuse_nul() -> None:
+    """No NUL character in a path, query or form (PostgreSQL text cannot hold one)."""
+    values = [request.path, *request.args.values()]
+    if request.method == "POST":
+        values += list(request.form.values())
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def load_channel_senders() -> None:
-    """Import the channel modules so they register their outbound senders (bot.outbound)."""
+    """Register the outbound sender of every channel package, for officers' replies.
+
+    Each ``bot/channels/<name>/sender.py`` either offers ``register_outbound()`` or an
+    ``officer_sender`` (a ``bot.outbound.Sender``), registered for the channel's SPEC name.
+    """
     try:
         import bot.channels as channels
+        from bot.conversation import CHANNEL_NAMES
     except ImportError:
         return
-    for module in pkgutil.iter_modules(channels.__path__, "bot.channels."):
+    for package in pkgutil.iter_modules(channels.__path__):
+        if not package.ispkg:
+            continue
+        name = f"bot.channels.{package.name}.sender"
         try:
-            importlib.import_module(module.name)
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                log.warning("channel sender %s not loaded: %s", name, exc)
+            continue
         except Exception as exc:  # a channel that cannot load must not stop the console
-            log.warning("channel module %s not loaded: %s", module.name, exc)
+            log.warning("channel sender %s not loaded: %s", name, exc)
+            continue
+        if hasattr(module, "register_outbound"):
+            module.register_outbound()
+            continue
+        channel = CHANNEL_NAMES.get(package.name) or CHANNEL_NAMES.get(f"tipline_{package.name}")
+        if channel and hasattr(module, "officer_sender"):
+            register_sender(channel, module.officer_sender)
+            log.info("officer replies on %s go through %s", channel, name)
 
 
 def create_app(settings: Optional[ConsoleSettings] = None,
@@ -86,7 +117,6 @@ def create_app(settings: Optional[ConsoleSettings] = None,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
         WTF_CSRF_TIME_LIMIT=int(settings.session_hours * 3600),
         MAX_CONTENT_LENGTH=256 * 1024,
-        JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.session_interface = ConsoleSessionInterface()
@@ -96,8 +126,10 @@ def create_app(settings: Optional[ConsoleSettings] = None,
     if settings.behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore
 
+    get_router()  # a bad routing rules file or gazetteer is refused now, with its message
     engine = make_engine(database_url or get_settings().database_url)
-    missing = {"officers", "tip_notes", "api_tokens", "tips"} - set(inspect(engine).get_table_names())
+    tables = set(inspect(engine).get_table_names())
+    missing = {"officers", "tip_notes", "api_tokens", "tips"} - tables
     if missing:
         raise RuntimeError(f"the tips database lacks tables {sorted(missing)}: "
                            "run `tipline db upgrade` first")
@@ -111,6 +143,7 @@ def create_app(settings: Optional[ConsoleSettings] = None,
     app.extensions["csrf"].exempt(api.bp)  # the API checks CSRF itself for cookie sessions
     for blueprint in (auth.bp, queue.bp, tipview.bp, api.bp, admin.bp):
         app.register_blueprint(blueprint)
+    app.before_request(refuse_nul)
     app.before_request(load_session_officer)
     app.teardown_appcontext(close_db)
 

@@ -42,11 +42,6 @@ def close_db(_exc: Optional[BaseException] = None) -> None:
         session_.close()
 
 
-def officer() -> Officer:
-    """The signed-in officer (views are wrapped in ``login_required``)."""
-    return g.officer
-
-
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 

@@ -9,8 +9,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from bot.console.queries import as_utc
-from bot.routing.gazetteer import Gazetteer, Place
-from bot.settings import get_settings
+from bot.routing.gazetteer import Place
+from bot.routing.router import get_router
 
 LANGUAGE_NAMES = {
     "en": "English", "fr": "French", "es": "Spanish", "pt": "Portuguese", "de": "German",
@@ -107,7 +107,7 @@ def change_rows(before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]
 
 @lru_cache(maxsize=1)
 def _places() -> Dict[str, Place]:
-    return {p.name.casefold(): p for p in Gazetteer.load(get_settings().gazetteer).places}
+    return {p.name.casefold(): p for p in get_router().gazetteer.places}
 
 
 def gazetteer_place(name: Optional[str]) -> Optional[Place]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Optional, Tuple
 
 from sqlalchemy import select
@@ -11,23 +10,19 @@ from sqlalchemy.orm import Session
 
 from bot.console.models import ROLES, Officer
 from bot.console.security import hash_password
-from bot.routing.rules import RoutingTable
-from bot.settings import get_settings
+from bot.routing.router import get_router
 from bot.store.tips import audit
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
-@lru_cache(maxsize=1)
 def agency_codes() -> Tuple[str, ...]:
     """The queue codes of the routing table: every agency an officer can belong to."""
-    return tuple(RoutingTable.load(get_settings().routing_rules).queues)
+    return tuple(get_router().table.queues)
 
 
-@lru_cache(maxsize=1)
 def agency_names() -> dict:
-    return {code: spec.name for code, spec in
-            RoutingTable.load(get_settings().routing_rules).queues.items()}
+    return {code: spec.name for code, spec in get_router().table.queues.items()}
 
 
 def normalise_username(username: str) -> str:

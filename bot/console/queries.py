@@ -10,9 +10,9 @@ import base64
 import binascii
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import List, Mapping, Optional, Sequence, Tuple
+from typing import List, Mapping, Optional, Sequence
 
-from sqlalchemy import and_, case, func, or_, select, tuple_
+from sqlalchemy import and_, func, not_, or_, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -124,51 +124,83 @@ class TipFilters:
         return query
 
 
-def queue_order() -> tuple:
-    """Urgent open tips first, then newest first."""
-    urgent_open = case((and_(Tip.urgency == "high", Tip.status.in_(OPEN_STATUSES)), 0), else_=1)
-    return (urgent_open, Tip.created_at.desc(), Tip.id.desc())
+URGENT_OPEN = and_(Tip.urgency == "high", Tip.status.in_(OPEN_STATUSES))
+MAX_URGENT = 100
+COUNT_CAP = 10_000
+
+
+@dataclass
+class QueuePage:
+    """Urgent open tips (pinned on the first page), then the others newest first."""
+
+    urgent: List[Tip]
+    tips: List[Tip]
+    total: int  # tips of the list below the pinned ones, counted up to COUNT_CAP
+    capped: bool
+
+
+def urgent_query(filters: TipFilters, officer: Officer) -> Select:
+    return (filters.apply(select(Tip), officer).where(URGENT_OPEN)
+            .order_by(Tip.created_at.desc(), Tip.id.desc()).limit(MAX_URGENT))
+
+
+def list_query(filters: TipFilters, officer: Officer) -> Select:
+    """The queue below the pinned urgent tips: newest first (an index scan on created_at)."""
+    return (filters.apply(select(Tip), officer).where(not_(URGENT_OPEN))
+            .order_by(Tip.created_at.desc(), Tip.id.desc()))
 
 
 def queue_page(session: Session, officer: Officer, filters: TipFilters, page: int,
-               per_page: int) -> Tuple[List[Tip], int]:
-    """One page of the queue view and the number of tips that match."""
+               per_page: int) -> QueuePage:
+    """One page of the queue view."""
+    urgent = session.execute(urgent_query(filters, officer)).scalars().all() if page == 1 else []
     rows = session.execute(
-        filters.apply(select(Tip), officer).order_by(*queue_order())
-        .limit(per_page).offset((page - 1) * per_page)
+        list_query(filters, officer).limit(per_page).offset((page - 1) * per_page)
     ).scalars().all()
-    total = session.execute(filters.apply(select(func.count(Tip.id)), officer)).scalar_one()
-    return list(rows), total
+    # Counting every match of a broad filter costs more than the page itself: stop at a cap.
+    matches = filters.apply(select(Tip.id), officer).where(not_(URGENT_OPEN)).limit(COUNT_CAP + 1)
+    total = session.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
+    return QueuePage(list(urgent), list(rows), min(total, COUNT_CAP), total > COUNT_CAP)
 
 
 # --- incremental pulls ----------------------------------------------------------------
-# Tips are read in (updated_at, id) order. A writer stamps updated_at before it commits,
-# so a row may become visible after rows with a later stamp were read. The cursor handed
-# back therefore never moves past ``now - settle``: rows newer than that are returned at
-# once and again on the next pull (consumers upsert by reference), and nothing committed
-# late within the settle window is skipped.
+# Tips are read in (updated_at, id) order, a page at a time. A writer stamps updated_at
+# before it commits, so a tip can become visible after tips with a later stamp were read.
+# Pages follow each other exactly (``more``); the cursor that ends a pull is set back to
+# ``settle`` seconds before the pull started, so the next pull reads again whatever could
+# have committed late (consumers upsert by reference) and nothing is skipped.
 
-Cursor = Tuple[datetime, int]
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in (updated_at, id) order; ``started`` is set inside a paginated pull."""
+
+    moment: datetime
+    tip_id: int = 0
+    started: Optional[datetime] = None
 
 
 def encode_cursor(cursor: Cursor) -> str:
-    moment, tip_id = cursor
-    raw = f"{as_utc(moment).isoformat()}|{tip_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    parts = [as_utc(cursor.moment).isoformat(), str(cursor.tip_id)]
+    if cursor.started:
+        parts.append(as_utc(cursor.started).isoformat())
+    return base64.urlsafe_b64encode("|".join(parts).encode()).decode().rstrip("=")
 
 
 def decode_cursor(value: str) -> Cursor:
     """A cursor from ``encode_cursor``, or an ISO 8601 time (tips changed at or after it)."""
     value = (value or "").strip()
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return as_utc(moment), 0
+        return Cursor(as_utc(datetime.fromisoformat(value.replace("Z", "+00:00"))))
     except ValueError:
         pass
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        stamp, tip_id = raw.rsplit("|", 1)
-        return as_utc(datetime.fromisoformat(stamp)), int(tip_id)
+        parts = raw.split("|")
+        if len(parts) not in (2, 3):
+            raise ValueError(raw)
+        started = as_utc(datetime.fromisoformat(parts[2])) if len(parts) == 3 else None
+        return Cursor(as_utc(datetime.fromisoformat(parts[0])), int(parts[1]), started)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise ValueError("since must be a cursor from a previous answer or an ISO 8601 time"
                          ) from exc
@@ -188,24 +220,23 @@ def pull_changes(session: Session, officer: Officer, filters: TipFilters,
                  cursor: Optional[Cursor], limit: int, settle_seconds: float,
                  now: Optional[datetime] = None) -> Pull:
     """Tips changed after ``cursor`` (oldest change first) and the cursor to continue from."""
-    cursor = cursor or (EPOCH, 0)
-    query = filters.apply(select(Tip), officer).where(
-        tuple_(Tip.updated_at, Tip.id) > tuple_(cursor[0], cursor[1])
-    ).order_by(Tip.updated_at, Tip.id).limit(limit + 1)
-    rows: Sequence[Tip] = session.execute(query).scalars().all()
+    cursor = cursor or Cursor(EPOCH)
+    started = cursor.started or now or datetime.now(UTC)
+    rows: Sequence[Tip] = session.execute(
+        filters.apply(select(Tip), officer)
+        .where(tuple_(Tip.updated_at, Tip.id) > tuple_(cursor.moment, cursor.tip_id))
+        .order_by(Tip.updated_at, Tip.id).limit(limit + 1)
+    ).scalars().all()
     page = list(rows[:limit])
-    horizon = (now or datetime.now(UTC)) - timedelta(seconds=settle_seconds)
-    next_cursor = cursor
-    settled_all = True
-    for tip in page:
-        stamp = as_utc(tip.updated_at)
-        if stamp > horizon:
-            settled_all = False
-            break
-        next_cursor = (stamp, tip.id)
-    return Pull(page, next_cursor, more=len(rows) > limit and settled_all)
+    last = ((as_utc(page[-1].updated_at), page[-1].id) if page
+            else (cursor.moment, cursor.tip_id))
+    if len(rows) > limit:
+        return Pull(page, Cursor(last[0], last[1], started), more=True)
+    safe = (started - timedelta(seconds=settle_seconds), 0)
+    end = min(last, safe)
+    return Pull(page, Cursor(end[0], end[1]), more=False)
 
 
-def latest_cursor(now: Optional[datetime], settle_seconds: float) -> Cursor:
+def live_cursor(settle_seconds: float, now: Optional[datetime] = None) -> Cursor:
     """Where a live view starts: the settle window before now."""
-    return ((now or datetime.now(UTC)) - timedelta(seconds=settle_seconds), 0)
+    return Cursor((now or datetime.now(UTC)) - timedelta(seconds=settle_seconds))

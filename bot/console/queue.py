@@ -14,7 +14,7 @@ from bot.console.queries import (
     TipFilters,
     decode_cursor,
     encode_cursor,
-    latest_cursor,
+    live_cursor,
     pull_changes,
     queue_page,
 )
@@ -39,16 +39,17 @@ def _page_number() -> int:
 def index():  # type: ignore[no-untyped-def]
     filters = TipFilters.from_args(request.args)
     page = _page_number()
-    tips, total = queue_page(db(), g.officer, filters, page, PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
-    context = dict(tips=tips, total=total, page=page, pages=pages, filters=filters,
+    result = queue_page(db(), g.officer, filters, page, PER_PAGE)
+    pages = max(1, -(-result.total // PER_PAGE))
+    context = dict(urgent=result.urgent, tips=result.tips, total=result.total,
+                   capped=result.capped, page=page, pages=pages, filters=filters,
                    args=filters.query_args())
     if request.args.get("partial") == "1":
         return render_template("_queue_table.html", **context)
     settings = state().settings
     return render_template(
         "queue.html", **context,
-        cursor=encode_cursor(latest_cursor(None, settings.settle_seconds)),
+        cursor=encode_cursor(live_cursor(settings.settle_seconds)),
         poll_ms=int(settings.poll_seconds * 1000),
         queues=visible_queues(g.officer) or agency_codes(), categories=CATEGORIES,
         statuses=TIP_STATUSES, open_statuses=OPEN_STATUSES, urgencies=URGENCIES,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Optional, Tuple
 
 from sqlalchemy import select
@@ -10,16 +9,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from bot.console.models import Officer
-from bot.routing.rules import RoutingTable
-from bot.settings import get_settings
+from bot.routing.router import get_router
 from bot.store.models import Tip
 
 
-@lru_cache(maxsize=1)
 def shared_queues() -> Tuple[str, ...]:
     """Queues every agency sees (``shared: true`` in the routing rules: IBET_JOINT)."""
-    queues = RoutingTable.load(get_settings().routing_rules).queues
-    return tuple(code for code, spec in queues.items() if spec.shared)
+    return tuple(code for code, spec in get_router().table.queues.items() if spec.shared)
 
 
 def visible_queues(officer: Officer) -> Optional[Tuple[str, ...]]:

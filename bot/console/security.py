@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import time
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 MIN_PASSWORD_LENGTH = 12
-TOKEN_PREFIX = "tlk_"
+TOKEN_PREFIX = "tlk_"  # noqa: S105 (a marker, not a secret)
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the user name is unknown, so both cases take the same time.
@@ -59,10 +58,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def same_digest(a: str, b: str) -> bool:
-    return hmac.compare_digest(a, b)
-
-
 @dataclass
 class LimitVerdict:
     allowed: bool
@@ -78,7 +73,9 @@ class LoginLimiter:
     """
 
     def __init__(self, storage_uri: str, per_user: str, per_address: str) -> None:
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        # The strategy holds its storage by weak reference only: keep it alive here.
+        self._storage = storage_from_string(storage_uri)
+        self._limiter = MovingWindowRateLimiter(self._storage)
         self._per_user = parse(per_user)
         self._per_address = parse(per_address)
 

@@ -13,12 +13,12 @@ from bot.console import workflow
 from bot.console.context import db, login_required
 from bot.console.display import language_name
 from bot.console.models import Officer, TipNote
-from bot.console.officers import agency_codes, agency_names
+from bot.console.officers import agency_codes, agency_names, find_officer
 from bot.console.scope import can_see_queue, get_tip, scoped
 from bot.console.workflow import WorkflowError
 from bot.outbound import send_officer_reply
-from bot.routing.rules import CATEGORIES, RoutingTable
-from bot.settings import get_settings
+from bot.routing.router import get_router
+from bot.routing.rules import CATEGORIES
 from bot.store.models import AuditEntry, Tip
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def assign(reference: str):  # type: ignore[no-untyped-def]
     def change(session: Session, tip: Tip, me: Officer) -> str:
         assignee: Optional[Officer] = None
         if username:
-            assignee = workflow.find_assignee(session, username)
+            assignee = find_officer(session, username)
             if assignee is None:
                 raise WorkflowError(f"no officer named {username!r}")
         workflow.assign(session, tip, me, assignee)
@@ -163,8 +163,7 @@ def category(reference: str):  # type: ignore[no-untyped-def]
 
     def change(session: Session, tip: Tip, me: Officer) -> str:
         workflow.correct_category(session, tip, me, target)
-        table = RoutingTable.load(get_settings().routing_rules)
-        suggested = table.route(target, tip.location_side).queue
+        suggested = get_router().table.route(target, tip.location_side).queue
         hint = "" if suggested == tip.queue else (
             f" The routing rules would send it to {suggested}: re-route it if that is right.")
         return f"Category of {tip.reference} set to {target}.{hint}"
@@ -195,9 +194,9 @@ def reply(reference: str):  # type: ignore[no-untyped-def]
         if delivery.status == "blocked_opted_out":
             return ("The tipster has opted out (STOP): the reply is recorded but was not "
                     "sent.", "warning")
-        if delivery.status == "no_channel":
-            return (f"No {tip.channel} sender is set up for this console: the reply is "
-                    "recorded but was not delivered.", "warning")
-        return f"The reply is recorded; delivery {delivery.status}.", "warning"
+        why = delivery.detail or delivery.status
+        if delivery.status == "no_channel" and delivery.detail in ("", tip.channel):
+            why = f"no {tip.channel} sender is set up for this console"
+        return f"The reply is recorded but was not delivered ({why}).", "warning"
 
     return _act(reference, change)

@@ -158,12 +158,6 @@ def correct_category(session: Session, tip: Tip, officer: Officer, category: str
           _state(tip, "category", "category_confidence"))
 
 
-def find_assignee(session: Session, username: str) -> Optional[Officer]:
-    return session.execute(
-        select(Officer).where(Officer.username == (username or "").strip().lower())
-    ).scalar_one_or_none()
-
-
 def assignable_officers(session: Session, tip: Tip) -> list:
     """Active officers who can see the tip's queue."""
     officers = session.execute(

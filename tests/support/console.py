@@ -5,20 +5,26 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
 
 import requests
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.console.models import Officer
 from bot.console.officers import create_officer
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
 from bot.store.models import Attachment, AuditEntry, RoutingDecision, Tip, TipMessage, utcnow
 from bot.store.references import new_reference
 from tests.support.servers import ARTIFACTS, ROOT, Server, free_port
 
+PG_ADMIN_URL = os.environ.get("TIPLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"
 SECRET = "console-test-secret-" + "x" * 40
 
@@ -39,14 +45,16 @@ def make_tip(session: Session, *, queue: str = "RCMP", urgency: str = "normal",
              reference: Optional[str] = None, **extra: Any) -> Tip:
     """A routed tip as the intake stores it: first message, routing decision, audit entry."""
     moment = created_at or utcnow()
+    if entities is None:
+        entities = [{"entity": "vehicle", "value": "white van"},
+                    {"entity": "plate", "value": "ABC 123"}]
     tip = Tip(reference=reference or new_reference(), conversation_id=f"conv-{uuid.uuid4().hex}",
               channel=channel, language=language, language_confidence=0.93,
               original_text=original_text, translated_text=translated_text,
               translation_status="done" if language != "en" else "not_needed",
               category=category, category_confidence=0.87, urgency=urgency, queue=queue,
               status=status, location_text=place, location_side=side, location_place=place,
-              entities=entities if entities is not None else
-              [{"entity": "vehicle", "value": "white van"}, {"entity": "plate", "value": "ABC 123"}],
+              entities=entities,
               created_at=moment, updated_at=moment, **extra)
     session.add(tip)
     session.flush()
@@ -125,3 +133,66 @@ def csrf_from(html: str) -> str:
     marker = 'name="csrf_token" value="'
     start = html.index(marker) + len(marker)
     return html[start:html.index('"', start)]
+
+
+@contextmanager
+def scratch_database(kind: str, tmp: Path) -> Iterator[str]:
+    """A new empty SQLite file or PostgreSQL database (dropped afterwards)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp / 'console-tips.db'}"
+        return
+    name = f"tipline_console_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@dataclass
+class RunningConsole:
+    """A console server process and its database, for end-to-end tests."""
+
+    kind: str  # sqlite | postgresql
+    url: str
+    engine: Engine
+
+    def seed(self, **fields: Any) -> Tip:
+        with Session(self.engine, expire_on_commit=False) as session:
+            tip = make_tip(session, **fields)
+            session.commit()
+            return tip
+
+    def tip(self, reference: str) -> Tip:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.execute(select(Tip).where(Tip.reference == reference)).scalar_one()
+
+    def audit_count(self, tip: Tip) -> int:
+        with Session(self.engine) as session:
+            return session.execute(select(func.count(AuditEntry.id))
+                                   .where(AuditEntry.tip_id == tip.id)).scalar_one()
+
+
+@contextmanager
+def running_console(kind: str, tmp: Path, officers: Sequence[Tuple[str, Optional[str], str]],
+                    **env: str) -> Iterator[RunningConsole]:
+    """A migrated ``kind`` database with ``officers`` (name, agency, role) and a console."""
+    with scratch_database(kind, tmp) as url:
+        upgrade(url)
+        engine = make_engine(url)
+        with Session(engine) as session:
+            for name, agency, role in officers:
+                make_officer(session, name, agency, role=role)
+            session.commit()
+        server = ConsoleServer(console_env(tmp, url, **env), f"{tmp.name}").start()
+        try:
+            yield RunningConsole(kind, server.url, engine)
+        finally:
+            server.stop()
+            engine.dispose()

@@ -8,7 +8,13 @@ import pytest
 
 from bot.console.display import age, change_rows, entity_rows, link_url
 from bot.console.export import COLUMNS, csv_lines, neutralise
-from bot.console.queries import TipFilters, decode_cursor, encode_cursor, like_pattern
+from bot.console.queries import (
+    Cursor,
+    TipFilters,
+    decode_cursor,
+    encode_cursor,
+    like_pattern,
+)
 from bot.console.security import (
     LoginLimiter,
     check_password_policy,
@@ -79,11 +85,12 @@ def test_filters_accept_known_values_and_report_the_rest() -> None:
 
 def test_cursor_round_trip_and_iso_since() -> None:
     moment = datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
-    assert decode_cursor(encode_cursor((moment, 42))) == (moment, 42)
-    assert decode_cursor("2024-05-01T12:30:15Z") == (moment.replace(microsecond=0), 0)
+    for cursor in (Cursor(moment, 42), Cursor(moment, 42, moment + timedelta(seconds=3))):
+        assert decode_cursor(encode_cursor(cursor)) == cursor
+    assert decode_cursor("2024-05-01T12:30:15Z") == Cursor(moment.replace(microsecond=0))
     naive = datetime(2024, 5, 1, 12, 30)  # SQLite gives naive UTC values back
-    assert decode_cursor(encode_cursor((naive, 1)))[0].tzinfo is not None
-    for bad in ("not a cursor", "", "!!!!"):
+    assert decode_cursor(encode_cursor(Cursor(naive, 1))).moment.tzinfo is not None
+    for bad in ("not a cursor", "", "!!!!", encode_cursor(Cursor(moment))[:-3]):
         with pytest.raises(ValueError):
             decode_cursor(bad)
 

@@ -85,3 +85,11 @@ def test_1600_character_reply() -> None:
 
 def test_blank() -> None:
     assert split_message("   ") == []
+
+
+def test_parts_are_balanced() -> None:
+    text = ("Ligne de signalement frontalière : signalez anonymement un crime à la frontière. "
+            "En cas d'urgence, appelez le 911. Répondez STOP pour ne plus recevoir de messages.")
+    parts = split_message(text)
+    assert len(parts) == 2
+    assert min(len(p) for p in parts) > 60  # not "...recevoir de" + a lone "messages."

@@ -41,10 +41,10 @@ def env(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
 def add_contact(number: str = NUMBER, opted_out: bool = False, forgotten: bool = False,
                 language: str = "fr") -> str:
     key = contact_hash(number)
+    address = None if forgotten else AddressCipher().encrypt(number)
     with session_scope() as session:
         session.add(Contact(channel="sms", contact_hash=key, opted_out=opted_out,
-                            address_encrypted=None if forgotten else AddressCipher().encrypt(number),
-                            language=language))
+                            address_encrypted=address, language=language))
     return key
 
 

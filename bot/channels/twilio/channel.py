@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.shared.core.events import UserUttered
@@ -85,7 +86,7 @@ class TwilioTipChannel(InputChannel):
 
         @blueprint.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            result = await gateway.handle_webhook(request.url, request.form,
+            result = await gateway.handle_webhook(request.url, form_of(request),
                                                   request.headers.get(SIGNATURE_HEADER))
             return response.text(result.body, status=result.status,
                                  content_type=result.content_type)
@@ -129,6 +130,14 @@ class TwilioTipChannel(InputChannel):
     def get_output_channel(self) -> None:
         """No output channel by number: replies go through the gateway (contact hash)."""
         return None
+
+
+def form_of(request: Request) -> Dict[str, List[str]]:
+    """The POST parameters, blank ones included (Twilio signs ``FromCity=`` and an empty
+    ``Body`` too; Sanic's ``request.form`` drops them, which breaks the signature)."""
+    if "application/x-www-form-urlencoded" not in (request.content_type or ""):
+        return {}
+    return parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
 
 
 def _agent_ready(app: Any) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -39,7 +40,7 @@ from bot.messages import get_catalog
 from bot.outbound import Delivery
 from bot.privacy.keys import AddressCipher, contact_hash
 from bot.settings import TwilioSettings, get_settings
-from bot.store.db import session_scope
+from bot.store.db import get_engine, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_MEDIA = 10
 STALE_PROCESSING = timedelta(minutes=5)
 SWEEP_SECONDS = 60.0
+# Webhooks are stored on their own threads: they never queue behind the bot turns' work.
+MAX_YIELD_SECONDS = 5.0
+ACCEPT_EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sms-accept")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 SlotReader = Callable[[str], Awaitable[Optional[str]]]
@@ -137,6 +141,7 @@ class SmsGateway:
         self._turns: Optional[asyncio.Semaphore] = None
         self._sweeper: Optional[asyncio.Task] = None
         self._interrupted: set[int] = set()
+        self._webhooks = 0  # webhooks being stored right now: bot turns wait for them
 
     # -- webhook ------------------------------------------------------------------------
 
@@ -163,7 +168,12 @@ class SmsGateway:
             log.warning("twilio webhook refused (400): %s (MessageSid %s)", problem, sid)
             return WebhookResult(400, problem or "bad request", "text/plain")
         key = contact_hash(inbound.address)
-        accepted = await asyncio.to_thread(self._accept, inbound, key)
+        self._webhooks += 1
+        try:
+            accepted = await asyncio.get_running_loop().run_in_executor(
+                ACCEPT_EXECUTOR, self._accept, inbound, key)
+        finally:
+            self._webhooks -= 1
         if accepted.replay:
             log.info("twilio webhook replay of %s acknowledged, nothing stored", inbound.sid)
             return WebhookResult(200, EMPTY_TWIML)
@@ -190,26 +200,26 @@ class SmsGateway:
         raise AssertionError("unreachable")
 
     def _accept_once(self, inbound: Inbound, key: str) -> Accepted:
-        with session_scope() as session:
-            if store.is_known(session, inbound.sid):
+        with get_engine().begin() as conn:
+            if store.known(conn, inbound.sid):
                 return Accepted(replay=True)
-            contact = store.ensure_contact(session, key, self.cipher.encrypt(inbound.address))
+            contact = store.upsert_contact(conn, key, self.cipher.encrypt(inbound.address))
             found = None if inbound.media else keywords.match(inbound.text, contact.opted_out)
             if found is not None:
                 allowed = True
                 if found.kind == keywords.OPT_OUT:
-                    contact.opted_out = True
+                    store.set_opted_out(conn, key, True)
                 elif found.kind == keywords.OPT_IN:
-                    contact.opted_out = False
+                    store.set_opted_out(conn, key, False)
                 else:  # HELP is answered, within the sender's limit
                     allowed = self.limits.arrival(key)
-                store.add_inbound(session, inbound.sid, key, inbound.text, [], "processed")
+                store.insert_inbound(conn, inbound.sid, key, inbound.text, [], "processed")
                 return Accepted(keyword=found, keyword_allowed=allowed,
                                 language=contact.language)
             allowed = self.limits.arrival(key) if self.limits.enabled else True
             notify = not allowed and self.limits.should_notify(key)
-            store.add_inbound(session, inbound.sid, key, inbound.text, inbound.media,
-                              "received" if allowed else "deferred")
+            store.insert_inbound(conn, inbound.sid, key, inbound.text, inbound.media,
+                                 "received" if allowed else "deferred")
             return Accepted(deferred=not allowed, notify=notify, language=contact.language)
 
     # -- replies --------------------------------------------------------------------------
@@ -393,6 +403,12 @@ class SmsGateway:
                               input_channel=self.input_channel,
                               message_id=pending.external_id, metadata=metadata)
         async with self._semaphore():
+            # Rasa's NLU and tracker store work on the event loop: while a burst of
+            # webhooks is being stored, they go first (Twilio waits at most 15 s).
+            waited = 0.0
+            while self._webhooks and waited < MAX_YIELD_SECONDS:
+                await asyncio.sleep(0.01)
+                waited += 0.01
             await self.on_new_message(message)
         return [m["text"] for m in collector.messages if m.get("text")]
 

@@ -63,7 +63,8 @@ def split_message(text: str) -> List[str]:
 
     A text that fits one segment is returned as it is (stripped). Otherwise every part
     fits a segment of a concatenated message (153 GSM-7 septets or 67 UCS-2 units), so
-    each can be sent as its own message and still reads whole.
+    each can be sent as its own message and still reads whole; the parts are as few as
+    possible and of similar lengths (no last part of a single word).
     """
     text = text.strip()
     if not text:
@@ -72,6 +73,25 @@ def split_message(text: str) -> List[str]:
     single, limit = LIMITS[encoding]
     if cost(text, encoding) <= single:
         return [text]
+    parts = _pack(text, encoding, limit)
+    # balance: the smallest width that still needs no more parts
+    low, high = max(1, cost(text, encoding) // len(parts)), limit
+    while low < high:
+        middle = (low + high) // 2
+        if len(_pack(text, encoding, middle, cut_words=False)) <= len(parts):
+            high = middle
+        else:
+            low = middle + 1
+    balanced = _pack(text, encoding, high, cut_words=False)
+    return balanced if len(balanced) == len(parts) else parts
+
+
+def _pack(text: str, encoding: str, limit: int, cut_words: bool = True) -> List[str]:
+    """Greedy packing of words into parts of at most ``limit``.
+
+    With ``cut_words`` false, a word longer than ``limit`` makes the packing fail (a
+    sentinel list longer than any real one is returned).
+    """
     parts: List[str] = []
     current = ""
     for token in _TOKEN.findall(text):
@@ -89,6 +109,8 @@ def split_message(text: str) -> List[str]:
         if cost(token, encoding) <= limit:
             current = token
             continue
+        if not cut_words:
+            return [""] * (len(text) + 1)
         for piece in _cut_word(token, encoding, limit):  # a word longer than a segment
             if current:
                 parts.append(current)

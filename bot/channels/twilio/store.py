@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from bot.store.models import Attachment, Base, Contact, InboundMessage, Tip, utcnow
@@ -57,41 +58,62 @@ class PendingMessage:
     status: str
 
 
+# -- the webhook's transaction, in SQLAlchemy Core (it runs for every message, fast) --------
+
+CONTACTS = Contact.__table__
+INBOUND = InboundMessage.__table__
+
+
+@dataclass(frozen=True)
+class ContactState:
+    opted_out: bool
+    language: Optional[str]
+
+
+def known(conn: Connection, external_id: str) -> bool:
+    """True if this MessageSid was accepted before (a replay)."""
+    return conn.execute(
+        select(INBOUND.c.id).where(INBOUND.c.channel == CHANNEL,
+                                   INBOUND.c.external_id == external_id)
+    ).first() is not None
+
+
+def upsert_contact(conn: Connection, contact_hash: str, encrypted_address: str) -> ContactState:
+    """The contact of ``contact_hash``, created if new; a forgotten address is stored again
+    (the tipster wrote again from it: replies to the new message need it)."""
+    row = conn.execute(
+        select(CONTACTS.c.opted_out, CONTACTS.c.language, CONTACTS.c.address_encrypted)
+        .where(CONTACTS.c.contact_hash == contact_hash)
+    ).first()
+    if row is None:
+        conn.execute(CONTACTS.insert().values(channel=CHANNEL, contact_hash=contact_hash,
+                                              address_encrypted=encrypted_address,
+                                              opted_out=False))
+        return ContactState(False, None)
+    if row.address_encrypted is None:
+        conn.execute(CONTACTS.update().where(CONTACTS.c.contact_hash == contact_hash)
+                     .values(address_encrypted=encrypted_address, updated_at=utcnow()))
+    return ContactState(bool(row.opted_out), row.language)
+
+
+def set_opted_out(conn: Connection, contact_hash: str, opted_out: bool) -> None:
+    conn.execute(CONTACTS.update().where(CONTACTS.c.contact_hash == contact_hash)
+                 .values(opted_out=opted_out, updated_at=utcnow()))
+
+
+def insert_inbound(conn: Connection, external_id: str, contact_hash: str, text: str,
+                   media: Sequence[Dict[str, str]], status: str) -> None:
+    conn.execute(INBOUND.insert().values(channel=CHANNEL, external_id=external_id,
+                                         contact_hash=contact_hash, text=text,
+                                         media=list(media), status=status))
+
+
+# -- ORM helpers for the rest ------------------------------------------------------------
+
 def find_contact(session: Session, contact_hash: str) -> Optional[Contact]:
     return session.execute(
         select(Contact).where(Contact.contact_hash == contact_hash)
     ).scalar_one_or_none()
-
-
-def ensure_contact(session: Session, contact_hash: str, encrypted_address: str) -> Contact:
-    """The contact of ``contact_hash``, created if new; a forgotten address is stored again
-    (the tipster wrote again from it: replies to the new message need it)."""
-    contact = find_contact(session, contact_hash)
-    if contact is None:
-        contact = Contact(channel=CHANNEL, contact_hash=contact_hash,
-                          address_encrypted=encrypted_address, opted_out=False)
-        session.add(contact)
-        session.flush()
-    elif contact.address_encrypted is None:
-        contact.address_encrypted = encrypted_address
-    return contact
-
-
-def is_known(session: Session, external_id: str) -> bool:
-    """True if this MessageSid was accepted before (a replay)."""
-    return session.execute(
-        select(InboundMessage.id).where(InboundMessage.channel == CHANNEL,
-                                        InboundMessage.external_id == external_id)
-    ).first() is not None
-
-
-def add_inbound(session: Session, external_id: str, contact_hash: str, text: str,
-                media: Sequence[Dict[str, str]], status: str) -> InboundMessage:
-    message = InboundMessage(channel=CHANNEL, external_id=external_id, contact_hash=contact_hash,
-                             text=text, media=list(media), status=status)
-    session.add(message)
-    session.flush()
-    return message
 
 
 def next_pending(session: Session, contact_hash: str) -> Optional[PendingMessage]:

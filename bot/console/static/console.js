@@ -32,6 +32,7 @@
     if (!soundWanted()) { return; }
     var ctx = ensureAudio();
     if (!ctx) { return; }
+    document.body.dataset.audio = ctx.state;  // "running" once the officer has clicked
     [0, 0.35, 0.7].forEach(function (offset) {
       var osc = ctx.createOscillator();
       var gain = ctx.createGain();

@@ -1,0 +1,243 @@
+"""The Rasa input channel for web chat on community sites (replaces Rasa's ``socketio``).
+
+In credentials.yml (see docs/webchat.md)::
+
+    bot.channels.webchat.WebChatChannel:
+      session_persistence: true
+      # allowed_origins: [https://www.town.example]   # else TIPLINE_WEBCHAT_ORIGINS
+
+Socket.io at ``/socket.io/`` (rasa-webchat's protocol: ``session_request`` →
+``session_confirm``, ``user_uttered`` → ``bot_uttered``), with:
+
+* origins limited to the community sites' list plus the tip line's own pages (origins.py);
+* session persistence: the session id (random, issued by the server) is the sender id, so
+  a reload that presents it again continues the conversation;
+* the widget's ``customData`` reduced to location and interface language (safety.py);
+* every bot and officer text escaped for the widget's Markdown renderer (safety.py);
+* officers' replies queued by the console delivered to open sessions (delivery.py);
+* a ``tipline_language`` event after each turn with the language the bot answered in, so
+  that the widget's own texts follow the resident's language;
+* no access log: Sanic's access log (client address and port) is switched off for the
+  server, and its records are stripped of the address if something turns it back on.
+
+Pages and files (pages.py): ``/webchat/embed.js``, ``/webchat/demo/{en,fr,es}``,
+``/webchat/static/*``. Health: ``GET /webhooks/tipline_webchat/``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.webchat import pages
+from bot.channels.webchat.delivery import OutboxDelivery
+from bot.channels.webchat.origins import OriginCheckedServer, configured_origins
+from bot.channels.webchat.safety import as_plain_markdown, clean_metadata, clean_text
+from bot.channels.webchat.sender import officer_sender
+from bot.channels.webchat.store import OutboxMessage
+from bot.outbound import register_sender
+
+log = logging.getLogger(__name__)
+INPUT_CHANNEL = "tipline_webchat"
+LANGUAGE_EVENT = "tipline_language"
+CREDENTIAL_KEYS = ("allowed_origins", "session_persistence", "socketio_path", "poll_seconds",
+                   "user_message_evt", "bot_message_evt", "metadata_key")
+_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class WebChatOutput(SocketIOOutput):
+    """Bot messages to a chat session, as plain text the widget cannot mistake for markup."""
+
+    @classmethod
+    def name(cls) -> str:
+        return INPUT_CHANNEL
+
+    async def _send_message(self, socket_id: str, message: Any) -> None:
+        message = dict(message)
+        if isinstance(message.get("text"), str):
+            message["text"] = as_plain_markdown(message["text"])
+        if message.get("quick_replies"):
+            message["quick_replies"] = [
+                {**reply, "title": as_plain_markdown(str(reply.get("title", "")))}
+                for reply in message["quick_replies"]
+            ]
+        await self.sio.emit(self.bot_message_evt, message, room=socket_id)
+
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any],
+                               **kwargs: Any) -> None:
+        """Custom payloads are not part of the tip line's web chat: dropped."""
+        log.debug("web chat: custom payload not sent")
+
+
+class WebChatChannel(SocketIOInput):
+    """rasa-webchat's socket.io protocol, restricted to the community sites' origins."""
+
+    @classmethod
+    def name(cls) -> str:
+        return INPUT_CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        unknown = sorted(set(credentials) - set(CREDENTIAL_KEYS))
+        if unknown:
+            log.warning("tipline_webchat credentials: unknown keys ignored: %s",
+                        ", ".join(unknown))
+        persistence = credentials.get("session_persistence", True)
+        if isinstance(persistence, str):
+            persistence = persistence.strip().lower() not in ("0", "false", "no", "off")
+        return cls(
+            allowed_origins=configured_origins(credentials.get("allowed_origins")),
+            session_persistence=bool(persistence),
+            socketio_path=credentials.get("socketio_path") or "/socket.io",
+            poll_seconds=float(credentials.get("poll_seconds") or 2.0),
+            user_message_evt=credentials.get("user_message_evt") or "user_uttered",
+            bot_message_evt=credentials.get("bot_message_evt") or "bot_uttered",
+            metadata_key=credentials.get("metadata_key") or "customData",
+        )
+
+    def __init__(self, allowed_origins: Optional[List[str]] = None,
+                 session_persistence: bool = True, socketio_path: str = "/socket.io",
+                 poll_seconds: float = 2.0, user_message_evt: str = "user_uttered",
+                 bot_message_evt: str = "bot_uttered", metadata_key: str = "customData") -> None:
+        super().__init__(user_message_evt=user_message_evt, bot_message_evt=bot_message_evt,
+                         namespace=None, session_persistence=session_persistence,
+                         socketio_path=socketio_path, metadata_key=metadata_key)
+        self.allowed_origins = list(allowed_origins or [])
+        self.poll_seconds = poll_seconds
+        self.sessions: Dict[str, str] = {}  # socket id -> chat session id
+        self.app: Optional[Sanic] = None
+        self.delivery: Optional[OutboxDelivery] = None
+        register_sender("webchat", officer_sender)
+        if not self.allowed_origins:
+            log.warning("tipline_webchat: no community site origin configured "
+                        "(TIPLINE_WEBCHAT_ORIGINS): only the tip line's own pages can chat")
+
+    def get_output_channel(self) -> Optional[WebChatOutput]:
+        if self.sio is None:
+            return None
+        return WebChatOutput(self.sio, self.bot_message_evt)
+
+    def open_sessions(self) -> set:
+        return set(self.sessions.values())
+
+    async def _emit_outbox(self, message: OutboxMessage) -> None:
+        assert self.sio is not None
+        await self.sio.emit(self.bot_message_evt, {"text": as_plain_markdown(message.text)},
+                            room=message.session_id)
+        if message.language:
+            await self.sio.emit(LANGUAGE_EVENT, {"language": message.language},
+                                room=message.session_id)
+
+    async def _announce_language(self, session_id: str) -> None:
+        """Tell the widget which language the bot answered in (the tracker's slot)."""
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        if agent is None or self.sio is None:
+            return
+        try:
+            tracker = await agent.tracker_store.retrieve(session_id)
+            language = tracker.get_slot("language") if tracker else None
+        except Exception as error:  # the widget keeps its language
+            log.debug("web chat: language not read: %s", type(error).__name__)
+            return
+        if isinstance(language, str) and language:
+            await self.sio.emit(LANGUAGE_EVENT, {"language": language}, room=session_id)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = OriginCheckedServer(self.allowed_origins)
+        self.sio = sio
+        self.delivery = OutboxDelivery(self._emit_outbox, self.open_sessions, self.poll_seconds)
+        webhook = WebChatBlueprint(sio, self.socketio_path, pages.blueprint(),
+                                   "tipline_webchat_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.listener("after_server_start")
+        async def start(app: Sanic, _loop: Any) -> None:
+            self.app = app
+            assert self.delivery is not None
+            app.add_task(self.delivery.run())
+
+        @webhook.listener("before_server_stop")
+        async def stop(_app: Sanic, _loop: Any) -> None:
+            if self.delivery:
+                self.delivery.stop()
+
+        @sio.on("connect")
+        async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            return True
+
+        @sio.on("disconnect")
+        async def disconnect(sid: str) -> None:
+            self.sessions.pop(sid, None)
+
+        @sio.on("session_request")
+        async def session_request(sid: str, data: Optional[Dict]) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            if not self.session_persistence:
+                session_id = sid
+            elif isinstance(requested, str) and _SESSION_ID.match(requested):
+                session_id = requested  # a reload: the conversation goes on
+            else:
+                session_id = uuid.uuid4().hex
+            if session_id != sid:
+                joined = sio.enter_room(sid, session_id)
+                if inspect.isawaitable(joined):  # python-socketio >= 5.9
+                    await joined
+            self.sessions[sid] = session_id
+            await sio.emit("session_confirm", session_id, room=sid)
+            if self.delivery:  # officers' replies that waited for this session
+                await self.delivery.deliver([session_id])
+
+        @sio.on(self.user_message_evt)
+        async def handle_message(sid: str, data: Any) -> None:
+            session_id = self.sessions.get(sid)
+            if session_id is None or not isinstance(data, dict):
+                log.debug("web chat: message before session_request ignored")
+                return
+            text = clean_text(data.get("message"))
+            if text is None:
+                return
+            metadata = data.get(self.metadata_key)
+            if isinstance(metadata, str):
+                metadata = _json_object(metadata)
+            message = UserMessage(text, WebChatOutput(sio, self.bot_message_evt), session_id,
+                                  input_channel=self.name(), metadata=clean_metadata(metadata))
+            await on_new_message(message)
+            await self._announce_language(session_id)
+
+        return webhook
+
+
+class WebChatBlueprint(SocketBlueprint):
+    """Attaches socket.io and the widget's pages; switches the access log off."""
+
+    def __init__(self, sio: OriginCheckedServer, socketio_path: str, page_routes: Blueprint,
+                 *args: Any, **kwargs: Any) -> None:
+        super().__init__(sio, socketio_path, *args, **kwargs)
+        self.ctx.page_routes = page_routes
+
+    def register(self, app: Sanic, options: Dict[str, Any]) -> None:
+        pages.disable_access_log(app)
+        super().register(app, options)
+        app.blueprint(self.ctx.page_routes)
+
+
+def _json_object(text: str) -> Any:
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
