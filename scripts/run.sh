@@ -22,10 +22,7 @@ pids+=($!)
 "$PY" -m bot.serve rasa run --model models/current.tar.gz --enable-api -i "$TIPLINE_BIND" \
   --port "$TIPLINE_RASA_PORT" --endpoints endpoints.yml --credentials credentials.yml &
 pids+=($!)
-# The console is served by waitress when installed; otherwise by Werkzeug's threaded
-# server, which is asked for explicitly (fine on loopback, not for production).
-console_server="${TIPLINE_CONSOLE_SERVER:-$("$PY" -c 'import importlib.util as u; print("waitress" if u.find_spec("waitress") else "werkzeug")')}"
-"$PY" -m bot.console --server "$console_server" --port "$TIPLINE_CONSOLE_PORT" &
+"$PY" -m bot.console --server waitress --bind "$TIPLINE_BIND" --port "$TIPLINE_CONSOLE_PORT" &
 pids+=($!)
 ( while sleep 300; do "$PY" -m bot.cli retry-translations >/dev/null || true; done ) &
 pids+=($!)

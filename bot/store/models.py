@@ -81,6 +81,11 @@ class Tip(Base):
     __table_args__ = (
         Index("ix_tips_queue_status_created", "queue", "status", "created_at"),
         Index("ix_tips_translation_status", "translation_status"),
+        # console queue views and the API's incremental pulls (migration 0004)
+        Index("ix_tips_queue_created", "queue", "created_at"),
+        Index("ix_tips_urgency_created", "urgency", "created_at"),
+        Index("ix_tips_updated_id", "updated_at", "id"),
+        Index("ix_tips_duplicate_of", "duplicate_of_id"),
     )
 
 

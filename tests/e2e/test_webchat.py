@@ -407,6 +407,10 @@ def test_no_serious_accessibility_violation(sqlite_stack: TipLineStack,
     serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                for v in report["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == []
+    # the widget itself has no violation at all (landmark, heading level, names)
+    widget = tab.page.evaluate(
+        "async () => await axe.run('#tipline-webchat', {resultTypes: ['violations']})")
+    assert [(v["id"], v["impact"]) for v in widget["violations"]] == []
     # the chat itself was checked (it is open)
     assert tab.page.locator(".rw-conversation-container").count() == 1
 
@@ -418,6 +422,7 @@ def test_screenshots(sqlite_stack: TipLineStack, chat: Callable[..., Chat], name
     language = locale[:2]
     tab = chat(locale=locale, viewport=viewport)
     tab.goto(f"{sqlite_stack.url}/webchat/demo/{language}")
+    tab.page.wait_for_timeout(1500)  # the chat button slides in
     out: Path = artifacts_dir()
     tab.page.screenshot(path=str(out / f"webchat-{name}-closed.png"))
     tab.open()
@@ -454,7 +459,12 @@ def test_no_address_or_device_id_is_kept(sqlite_stack: TipLineStack,
     tab.send("Hello")
     session = tab.session_id()
     logs = sqlite_stack.logs()
-    assert "/webchat/demo" not in logs and "socket.io/?EIO" not in logs  # no access log
+    started = logs.rfind(f"Starting Rasa server on {sqlite_stack.url}")
+    logs = logs[max(started, 0):]  # this run's Rasa server (log files are appended to)
+    # no access log line (request line, client address and port), no socket URL
+    assert not re.search(r"(GET|POST) https?://\S*(/webchat/|/socket\.io/)", logs)
+    assert not re.search(r"\[127\.0\.0\.1:\d+\]", logs)
+    assert "/webchat/demo" not in logs and "socket.io/?EIO" not in logs
     with sqlite3.connect(sqlite_stack.workdir / "tracker.db") as conn:
         rows = conn.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = "
                             "'user'", (session,)).fetchall()

@@ -19,7 +19,8 @@ account sid and auth token → 201 and the message resource as JSON (sid ``SM...
 ``queued``, num_segments...). Errors are Twilio's JSON errors: 401 code 20003 (bad
 credentials), 400 code 21604 (no To), 21603 (no From), 21602 (no Body), 21617 (body over
 1600 characters), 21610 (unsubscribed recipient), 429 code 20429, 500 code 20500.
-``GET .../Messages/{sid}.json`` fetches a sent message.
+``GET .../Messages/{sid}.json`` fetches a sent message; ``GET .../Messages/{sid}/Media/{sid}``
+returns a few bytes of "JPEG" (for the media download).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from bot.channels.twilio.segments import segment_count
 
 MODES = ("ok", "fail", "throttle", "hang", "unsubscribed")
 MAX_BODY = 1600
+MEDIA_BYTES = b"\xff\xd8\xff\xe0fake-jpeg-bytes\xff\xd9"  # what GET .../Media/ME... returns
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,8 @@ def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
                     return
                 if method == "POST" and rest[1:] == ["Messages.json"]:
                     self._create(form)
+                elif method == "GET" and len(rest) == 5 and rest[3] == "Media":
+                    self._send_bytes(200, MEDIA_BYTES, "image/jpeg")
                 elif method == "GET" and len(rest) == 3 and rest[1] == "Messages":
                     found = fake.find(rest[2].removesuffix(".json"))
                     if found is None:
@@ -297,6 +301,13 @@ def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
                 return
             self._send(200, {"mode": fake.mode, "requests": fake.requests,
                              "messages": len(fake.messages())})
+
+        def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _send(self, status: int, payload: Any) -> None:
             data = json.dumps(payload, ensure_ascii=False).encode("utf-8")

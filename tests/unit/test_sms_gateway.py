@@ -163,6 +163,7 @@ def test_bad_signatures_get_403_and_nothing_is_stored(env: dict, how: str,
     (None, {"NumMedia": "1"}, "missing field(s): MediaUrl0"),
     (None, {"NumMedia": "two"}, "NumMedia must be a number"),
     (None, {"NumMedia": "1", "MediaUrl0": "file:///etc/passwd"}, "must be an http(s) URL"),
+    (None, {"MessageSid": "SM" + "x" * 80}, "MessageSid must be"),
 ])
 def test_missing_or_bad_fields_get_400(env: dict, drop: Optional[str], extra: dict,
                                        problem: str) -> None:
@@ -474,3 +475,38 @@ def test_media_with_a_non_tip_text_are_not_lost(env: dict) -> None:
 
 def test_sid_is_unique_per_message() -> None:
     assert new_sid() != new_sid()
+
+
+def test_media_bytes_are_fetched_only_when_configured(env: dict, api: FakeTwilioApi,
+                                                      tmp_path: Path) -> None:
+    import dataclasses
+
+    from bot.channels.twilio.media import fetch_media, local_path
+    from bot.settings import get_settings
+    from tests.fakes.twilio_api import MEDIA_BYTES
+
+    settings = get_settings().twilio
+    assert settings.fetch_media is False
+    url = (f"{api.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{new_sid('MM')}/Media/"
+           f"{new_sid('ME')}")
+    on = dataclasses.replace(settings, fetch_media=True, media_dir=tmp_path / "media")
+    [path] = fetch_media([{"url": url, "type": "image/jpeg"}], on)
+    assert path == local_path(url, tmp_path / "media") and path.read_bytes() == MEDIA_BYTES
+    wrong = dataclasses.replace(on, auth_token="wrong", media_dir=tmp_path / "other")
+    assert fetch_media([{"url": url, "type": "image/jpeg"}], wrong) == []  # 401: URL kept
+
+
+def test_stop_lets_the_turn_in_progress_finish(env: dict) -> None:
+    bot = FakeBot(delay=0.5)
+
+    async def scenario() -> None:
+        gateway = make_gateway(bot)
+        await post(gateway, hooks().form(NUMBER, "first"))
+        await post(gateway, hooks().form(NUMBER, "second"))
+        await asyncio.sleep(0.1)
+        await gateway.stop(grace=5)
+        assert (await post(gateway, hooks().form(NUMBER, "third"))).status == 200
+
+    run(scenario)
+    assert [t.text for t in bot.turns] == ["first"]
+    assert [r.status for r in inbound_rows()] == ["processed", "received", "received"]

@@ -116,8 +116,10 @@ def parse_inbound(form: Mapping[str, Any]) -> tuple[Optional[Inbound], Optional[
         missing.append("Body")
     if missing:
         return None, "missing field(s): " + ", ".join(missing)
-    return Inbound(_first(form, "MessageSid").strip(), _first(form, "From").strip(),  # type: ignore[union-attr]
-                   body or "", media), None
+    sid = (_first(form, "MessageSid") or "").strip()
+    if len(sid) > 64 or not sid.isalnum():
+        return None, "MessageSid must be letters and digits (at most 64)"
+    return Inbound(sid, (_first(form, "From") or "").strip(), body or "", media), None
 
 
 class SmsGateway:
@@ -142,6 +144,7 @@ class SmsGateway:
         self._sweeper: Optional[asyncio.Task] = None
         self._interrupted: set[int] = set()
         self._webhooks = 0  # webhooks being stored right now: bot turns wait for them
+        self._stopping = False
 
     # -- webhook ------------------------------------------------------------------------
 
@@ -273,6 +276,8 @@ class SmsGateway:
 
     def ensure_drain(self, key: str) -> None:
         """Make sure this sender's pending messages are being processed, in order."""
+        if self._stopping:
+            return  # stored: the next start (or another replica's sweep) processes it
         task = self._drains.get(key)
         if task is not None and not task.done():
             self._wakeups[key] = self._wakeups.get(key, 0) + 1
@@ -291,7 +296,7 @@ class SmsGateway:
 
     async def _drain(self, key: str) -> None:
         try:
-            while True:
+            while not self._stopping:
                 generation = self._wakeups.get(key, 0)
                 pending = await asyncio.to_thread(self._next_pending, key)
                 if pending is None:
@@ -465,8 +470,15 @@ class SmsGateway:
             except Exception:
                 log.exception("sms recovery sweep failed")
 
-    async def stop(self) -> None:
-        """Cancel the sweeper and in-flight work; unfinished messages stay recoverable."""
+    async def stop(self, grace: float = 10.0) -> None:
+        """Let the turns in progress finish (up to ``grace`` seconds), then cancel the rest;
+        unprocessed messages stay in the database for the next start."""
+        self._stopping = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        deadline = asyncio.get_running_loop().time() + grace
+        while self._drains and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
         tasks = [t for t in (self._sweeper, *self._drains.values(), *self._background) if t]
         for task in tasks:
             task.cancel()

@@ -117,6 +117,7 @@ class WebChatChannel(SocketIOInput):
         self.sessions: Dict[str, str] = {}  # socket id -> chat session id
         self.app: Optional[Sanic] = None
         self.delivery: Optional[OutboxDelivery] = None
+        self._delivery_task: Optional[Any] = None
         register_sender("webchat", officer_sender)
         if not self.allowed_origins:
             log.warning("tipline_webchat: no community site origin configured "
@@ -164,10 +165,10 @@ class WebChatChannel(SocketIOInput):
             return response.json({"status": "ok"})
 
         @webhook.listener("after_server_start")
-        async def start(app: Sanic, _loop: Any) -> None:
+        async def start(app: Sanic, loop: Any) -> None:
             self.app = app
             assert self.delivery is not None
-            app.add_task(self.delivery.run())
+            self._delivery_task = loop.create_task(self.delivery.run())
 
         @webhook.listener("before_server_stop")
         async def stop(_app: Sanic, _loop: Any) -> None:

@@ -4,6 +4,9 @@ from alembic import context
 
 from bot.store.db import make_engine
 from bot.store.models import Base
+from bot.store.registry import import_all_models
+
+import_all_models()  # tables declared next to their feature (console, channels) join Base
 
 target_metadata = Base.metadata
 

@@ -130,6 +130,8 @@
   container.id = "tipline-webchat";
   container.className = "tipline-webchat";
   container.setAttribute("lang", language);
+  // a landmark of its own, so that screen reader users find the chat among the page's
+  container.setAttribute("role", "region");
 
   function element(tag, className, content) {
     var node = document.createElement(tag);
@@ -188,6 +190,9 @@
 
   // The widget's own texts and accessible names, in the current language.
   function decorate() {
+    if (container.getAttribute("aria-label") !== text("title")) {
+      container.setAttribute("aria-label", text("title"));
+    }
     var conversation = container.querySelector(".rw-conversation-container");
     if (conversation) {
       var messages = conversation.querySelector(".rw-messages-container");
@@ -203,6 +208,7 @@
       }
       var title = conversation.querySelector(".rw-title");
       if (title && title.textContent !== text("title")) { title.textContent = text("title"); }
+      if (title && !title.hasAttribute("aria-level")) { title.setAttribute("aria-level", "2"); }
       var input = conversation.querySelector(".rw-new-message");
       if (input) {
         if (input.getAttribute("placeholder") !== text("placeholder")) {
