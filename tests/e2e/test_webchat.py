@@ -11,6 +11,7 @@ import json
 import re
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 from urllib.parse import urlsplit
@@ -214,6 +215,8 @@ def test_spanish_tip_on_the_demo_page_is_answered_in_spanish_stored_and_routed(
     tab.wait_until(lambda: tab.page.get_attribute(".tipline-webchat", "lang") == "es")
     assert tab.page.get_attribute(".rw-new-message", "placeholder") == "Describa lo que vio…"
     assert tab.page.inner_text(".tl-share") == "Compartir mi ubicación"
+    font = tab.js("getComputedStyle(document.querySelector('.rw-message-text')).fontFamily")
+    assert "Inter" not in font and "system-ui" in font, font
     # nothing left the tip line's origin, and the page's CSP was never hit
     assert origins(tab.requests) == {sqlite_stack.url}, sorted(set(tab.requests))
     assert any(u.startswith("ws://") for u in tab.requests), "websocket transport not used"
@@ -360,6 +363,20 @@ def test_shared_location_decides_the_side(sqlite_stack: TipLineStack, db: TipsDb
     assert (tip.location_side, tip.queue, tip.location_place) == ("CA", "RCMP", "Lacolle")
     assert abs(tip.location_lat - NEAR_LACOLLE["latitude"]) < 1e-4
     assert abs(tip.location_lon - NEAR_LACOLLE["longitude"]) < 1e-4
+
+
+def test_location_shared_during_the_form_reroutes_the_tip(sqlite_stack: TipLineStack,
+                                                         db: TipsDb) -> None:
+    """Shared after the tip was sent: the coordinates come with the form's answers."""
+    who = f"test-{uuid.uuid4().hex[:12]}"
+    shared = {"location": {"lat": NEAR_LACOLLE["latitude"], "lon": NEAR_LACOLLE["longitude"]}}
+    first = sqlite_stack.say(who, "Vi a unos hombres escondiendo paquetes de droga en el bosque")
+    assert only_tip(db, who).queue == "IBET_JOINT", first  # no place yet
+    sqlite_stack.say(who, "aquí mismo", shared)
+    last = sqlite_stack.say(who, "no sé", shared)
+    tip = only_tip(db, who)
+    assert tip.reference in " ".join(last)
+    assert (tip.location_side, tip.queue, tip.location_place) == ("CA", "RCMP", "Lacolle")
 
 
 def test_keyboard_only(sqlite_stack: TipLineStack, chat: Callable[..., Chat]) -> None:
