@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install what the tests need and run them all (unit, end to end, bad input).
-set -uo pipefail
+set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install.sh
 ./scripts/install-web.sh
 ./scripts/install-test-deps.sh
 ./scripts/train.sh
 . scripts/env.sh
+set +e  # from here on, collect both exit codes
 "$PY" -m ruff check bot actions tests bench
 lint=$?
 "$PY" -m pytest "$@"
