@@ -15,6 +15,7 @@ from bot.channels.twilio.store import OutboundMessage
 from bot.privacy.keys import contact_hash
 from bot.store.models import Attachment, Contact, InboundMessage, Tip, TipMessage
 from tests.fakes.twilio_api import FakeTwilioApi
+from tests.support.outbound import officer_reply
 from tests.support.servers import ARTIFACTS, TipLineStack
 from tests.support.twilio import (
     AUTH_TOKEN,
@@ -25,7 +26,6 @@ from tests.support.twilio import (
     grep_files,
     media_urls,
     number_formats,
-    officer_reply,
 )
 
 NUMBERS: List[str] = []  # every number used here: none may appear in the files at the end

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 
 from bot.store.references import find_references
 from tests.support.db import TipsDb
+from tests.support.outbound import officer_reply
 from tests.support.servers import TipLineStack
 from tests.support.webchat import (
     COMMUNITY_SITE,
@@ -30,7 +31,6 @@ from tests.support.webchat import (
     artifacts_dir,
     axe_source,
     chromium,
-    officer_reply,
 )
 
 pytestmark = pytest.mark.timeout(300)

@@ -7,7 +7,7 @@ In a test::
         fake.set_mode("hang")                   # ok | fail | hang | forbidden
         assert fake.count("/translate") == 1
 
-As a process: ``python tests/fakes/libretranslate.py --port 5055 [--mode ok]``; switch the
+As a process: ``python -m tests.fakes.libretranslate --port 5055 [--mode ok]``; switch the
 mode with ``POST /_mode {"mode": "fail"}``, read counts with ``GET /_stats``, clear them
 with ``POST /_reset``.
 
@@ -26,12 +26,14 @@ import json
 import signal
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
+
+from tests.fakes.base import FakeServer
 
 PHRASEBOOK = Path(__file__).with_name("phrasebook.yml")
 MODES = ("ok", "fail", "hang", "forbidden")
@@ -91,7 +93,7 @@ class Recorded:
     params: dict[str, Any]
 
 
-class FakeLibreTranslate:
+class FakeLibreTranslate(FakeServer):
     """The server, run on a daemon thread by `start()` (or as a context manager)."""
 
     def __init__(
@@ -105,14 +107,10 @@ class FakeLibreTranslate:
     ) -> None:
         self.phrasebook = Phrasebook.load(phrasebook)
         self.api_key = api_key
-        self.hang_seconds = hang_seconds
         self.mode = mode
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
-        self._release = threading.Event()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_for(self), host, port, hang_seconds)
 
     @property
     def mode(self) -> str:
@@ -152,34 +150,6 @@ class FakeLibreTranslate:
     def record(self, request: Recorded) -> None:
         with self._lock:
             self.requests.append(request)
-
-    def hang(self) -> None:
-        """Wait `hang_seconds`, or less if the server stops."""
-        self._release.wait(self.hang_seconds)
-
-    def start(self) -> FakeLibreTranslate:
-        self._release.clear()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-libretranslate", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._release.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeLibreTranslate:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def _handler_for(fake: FakeLibreTranslate) -> type[BaseHTTPRequestHandler]:

@@ -34,11 +34,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import parse_qs, urlsplit
 
 from bot.channels.twilio.segments import segment_count
+from tests.fakes.base import FakeServer
 
 MODES = ("ok", "fail", "throttle", "hang", "unsubscribed")
 MAX_BODY = 1600
@@ -64,24 +65,20 @@ def _error(status: int, code: int, message: str) -> Dict[str, Any]:
             "status": status}
 
 
-class FakeTwilioApi:
+class FakeTwilioApi(FakeServer):
     """The server, on a daemon thread after ``start()`` (or as a context manager)."""
 
     def __init__(self, account_sid: str = "AC" + "0" * 32, auth_token: str = "test-token",  # noqa: S107
                  host: str = "127.0.0.1", port: int = 0, hang_seconds: float = 30.0) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self.hang_seconds = hang_seconds
         self.requests = 0
         self._sent: List[SentMessage] = []
         self._mode = "ok"
         self._mode_left: Optional[int] = None
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._release = threading.Event()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread: Optional[threading.Thread] = None
+        super().__init__(_handler_for(self), host, port, hang_seconds)
 
     # -- control -------------------------------------------------------------------------
 
@@ -146,31 +143,6 @@ class FakeTwilioApi:
         with self._lock:
             return next((m for m in self._sent if m.sid == sid), None)
 
-    def hang(self) -> None:
-        self._release.wait(self.hang_seconds)
-
-    def start(self) -> FakeTwilioApi:
-        self._release.clear()
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        name="fake-twilio-api", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._release.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeTwilioApi:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def resource(self, message: SentMessage) -> Dict[str, Any]:
         """The JSON Twilio returns for a message."""

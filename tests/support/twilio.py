@@ -7,13 +7,10 @@ HMAC-SHA1 with the auth token) and posts it to the tip line.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import secrets
 import shutil
-import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
@@ -21,8 +18,6 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 import requests
 from cryptography.fernet import Fernet
 from twilio.request_validator import RequestValidator
-
-from tests.support.servers import ROOT
 
 ACCOUNT_SID = "AC" + "7" * 32
 AUTH_TOKEN = "tipline-test-auth-token-0123456789"
@@ -146,27 +141,6 @@ def media_urls(count: int, account_sid: str = ACCOUNT_SID) -> List[Tuple[str, st
     message = new_sid("MM")
     return [(f"https://api.twilio.com/2010-04-01/Accounts/{account_sid}/Messages/{message}/"
              f"Media/{new_sid('ME')}", "image/jpeg") for _ in range(count)]
-
-
-def officer_reply(env: Dict[str, str], reference: str, text: str,
-                  officer: str = "officer-test") -> Dict[str, str]:
-    """``bot.outbound.send_officer_reply`` run in a fresh process with the stack's settings."""
-    script = (
-        "import json, sys\n"
-        "from sqlalchemy import select\n"
-        "from bot.outbound import send_officer_reply\n"
-        "from bot.store.db import session_scope\n"
-        "from bot.store.models import Tip\n"
-        "with session_scope() as s:\n"
-        "    tip = s.execute(select(Tip).where(Tip.reference == sys.argv[1])).scalar_one()\n"
-        "    d = send_officer_reply(s, tip, sys.argv[2], sys.argv[3])\n"
-        "print(json.dumps({'status': d.status, 'detail': d.detail}))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script, reference, text, officer], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=120)
-    if result.returncode != 0:
-        raise RuntimeError(result.stderr[-3000:])
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def grep_files(paths: Iterable, needles: Sequence[str]) -> List[Tuple[str, str]]:
