@@ -1,1 +1,9 @@
-"""Custom actions of the tip line: thin rasa_sdk wrappers around ``bot``."""
+"""Custom actions of the tip line: thin rasa_sdk wrappers around ``bot``.
+
+Importing the package validates the deployment's configuration (routing rules, gazetteer,
+lexicons), so an action server with a bad rules file refuses to start and says why.
+"""
+
+from bot.routing.router import get_router
+
+get_router()
