@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
-from bot.language.config import load_language_config
+from bot.language.config import LanguageConfig, load_language_config
 from bot.settings import get_settings
 
 CHANNEL_NAMES = {"tipline_twilio": "sms", "twilio": "sms", "socketio": "webchat",
@@ -66,9 +67,14 @@ class Turn:
         return any(ch.isalnum() for ch in self.original_text)
 
 
+@lru_cache(maxsize=1)
+def _language_config() -> LanguageConfig:
+    return load_language_config(get_settings().languages)
+
+
 def conversation_language(turn: Turn, previous: Optional[str]) -> str:
     """The language to answer in: this message's if it is clear, else the conversation's."""
-    config = load_language_config(get_settings().languages)
+    config = _language_config()
     if turn.language_reliable and turn.language not in ("und", ""):
         return turn.language
     if previous:
