@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 from datetime import timedelta
 from typing import Optional
 
@@ -27,7 +25,6 @@ from bot.console.context import (
 )
 from bot.console.display import FILTERS, GLOBALS
 from bot.console.security import LoginLimiter
-from bot.outbound import register_sender
 from bot.routing.router import get_router
 from bot.settings import ConsoleSettings, get_settings
 from bot.store.db import make_engine
@@ -65,39 +62,6 @@ def refuse_nul() -> None:
         values += list(request.form.values())
     if any("\x00" in value for value in values):
         abort(400)
-
-
-def load_channel_senders() -> None:
-    """Register the outbound sender of every channel package, for officers' replies.
-
-    Each ``bot/channels/<name>/sender.py`` either offers ``register_outbound()`` or an
-    ``officer_sender`` (a ``bot.outbound.Sender``), registered for the channel's SPEC name.
-    """
-    try:
-        import bot.channels as channels
-        from bot.conversation import CHANNEL_NAMES
-    except ImportError:
-        return
-    for package in pkgutil.iter_modules(channels.__path__):
-        if not package.ispkg:
-            continue
-        name = f"bot.channels.{package.name}.sender"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                log.warning("channel sender %s not loaded: %s", name, exc)
-            continue
-        except Exception as exc:  # a channel that cannot load must not stop the console
-            log.warning("channel sender %s not loaded: %s", name, exc)
-            continue
-        if hasattr(module, "register_outbound"):
-            module.register_outbound()
-            continue
-        channel = CHANNEL_NAMES.get(package.name) or CHANNEL_NAMES.get(f"tipline_{package.name}")
-        if channel and hasattr(module, "officer_sender"):
-            register_sender(channel, module.officer_sender)
-            log.info("officer replies on %s go through %s", channel, name)
 
 
 def create_app(settings: Optional[ConsoleSettings] = None,
@@ -183,5 +147,4 @@ def create_app(settings: Optional[ConsoleSettings] = None,
         return render_template("error.html", code=exc.code,
                                message=messages.get(exc.code or 0, exc.description)), exc.code
 
-    load_channel_senders()
     return app
