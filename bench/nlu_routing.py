@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -41,6 +42,9 @@ def f1_table(pairs: List[tuple[str, str]]) -> Dict[str, tuple[float, float, floa
 async def run(model: Path) -> None:
     os.environ.setdefault("TIPLINE_TRANSLATION_PROVIDER", "none")
     from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+
+    configure_logging_and_warnings(logging.WARNING)  # no per-message debug lines
 
     from bot.conversation import TIP_CATEGORIES
     from bot.routing.router import get_router
