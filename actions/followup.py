@@ -30,6 +30,9 @@ class ActionTipStatus(Action):
             if status is None:
                 say(dispatcher, "status_not_found", language)
             else:
+                # the message joins the tip's conversation too: a status question that also
+                # carries details ("about B4RT7W, the plate was GKT 4419") loses nothing
+                await asyncio.to_thread(add_information, turn_of(tracker), tracker.sender_id)
                 label = get_catalog().status_label(status, language)
                 say(dispatcher, "status", language, reference=reference, status=label)
         return [SlotSet("language", language)]

@@ -16,7 +16,7 @@ if [ "${1:-}" = "--full" ]; then
   echo "== training time (fresh rasa train, config.yml)"
   start=$SECONDS
   "$PY" -m bot.serve rasa train --config config.yml --domain domain.yml \
-    --data data/nlu data/rules --out "$out" --quiet >/dev/null 2>&1
+    --data data/nlu data/rules --out "$out" --force --quiet >"$out/train.log" 2>&1
   echo "training: $((SECONDS - start)) s"
   echo "== 3-fold cross-validation (rasa test nlu), F1 per intent"
   "$PY" -m bot.serve rasa test nlu --nlu data/nlu --config config.yml --cross-validation \

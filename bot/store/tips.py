@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.routing.router import RoutingResult
@@ -58,11 +57,7 @@ def create_tip(session: Session, new: NewTip, routing: RoutingResult) -> Tip:
         incident_time=new.incident_time, entities=new.entities,
     )
     session.add(tip)
-    try:
-        session.flush()
-    except IntegrityError:  # a reference collision between two writers: draw again
-        session.rollback()
-        raise
+    session.flush()  # a collision with a concurrent writer fails the unique constraint
     session.add(TipMessage(tip_id=tip.id, direction="in", author="tipster",
                            text=new.original_text, translated_text=new.translated_text,
                            language=new.language))

@@ -106,11 +106,13 @@ def test_status_and_more_information_only_from_the_same_conversation(
     tip = db.tips_of(who)[0]
     status = sqlite_stack.say(who, f"what is the status of my tip {tip.reference}?")
     assert any(tip.reference in r and "waiting" in r for r in status), status
+    assert any("what is the status" in m.text for m in db.messages_of(tip.id))
     added = sqlite_stack.say(who, f"more info for {tip.reference}: the truck is a blue ford")
     assert any(tip.reference in r for r in added), added
     assert any("blue ford" in m.text for m in db.messages_of(tip.id))
     denied = sqlite_stack.say(stranger, f"status of tip {tip.reference}")
     assert not any("waiting" in r for r in denied)
+    assert not any(m.text.startswith("status of tip") for m in db.messages_of(tip.id))
     sqlite_stack.say(stranger, f"more info for {tip.reference}: it was red")
     assert not any("it was red" in m.text for m in db.messages_of(tip.id))
 
