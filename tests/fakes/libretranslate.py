@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from tests.fakes.base import FakeServer
+from tests.fakes.base import FakeServer, QuietHandler
 
 PHRASEBOOK = Path(__file__).with_name("phrasebook.yml")
 MODES = ("ok", "fail", "hang", "forbidden")
@@ -153,17 +153,8 @@ class FakeLibreTranslate(FakeServer):
 
 
 def _handler_for(fake: FakeLibreTranslate) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         server_version = "FakeLibreTranslate/1.0"
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass  # request lines hold the text: keep them out of test output
-
-        def do_GET(self) -> None:  # noqa: N802
-            self._dispatch("GET")
-
-        def do_POST(self) -> None:  # noqa: N802
-            self._dispatch("POST")
 
         def _dispatch(self, method: str) -> None:
             try:

@@ -39,7 +39,7 @@ from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import parse_qs, urlsplit
 
 from bot.channels.twilio.segments import segment_count
-from tests.fakes.base import FakeServer
+from tests.fakes.base import FakeServer, QuietHandler
 
 MODES = ("ok", "fail", "throttle", "hang", "unsubscribed")
 MAX_BODY = 1600
@@ -163,18 +163,9 @@ class FakeTwilioApi(FakeServer):
 def _handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
     prefix = "/2010-04-01/Accounts/"
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         server_version = "FakeTwilio/1.0"
         protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass  # request lines would carry numbers: keep them out of test output
-
-        def do_GET(self) -> None:  # noqa: N802
-            self._dispatch("GET")
-
-        def do_POST(self) -> None:  # noqa: N802
-            self._dispatch("POST")
 
         def _dispatch(self, method: str) -> None:
             try:
