@@ -13,19 +13,15 @@ the count sent, with no duplicate.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-import yaml
-from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
@@ -34,7 +30,13 @@ from bot.channels.twilio.store import OutboundMessage
 from bot.privacy.keys import contact_hash
 from bot.store.models import InboundMessage, Tip
 from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.servers import ROOT, TipLineStack
+from tests.support.servers import (
+    TipLineStack,
+    sqlite_tracker,
+    stack_env,
+    write_credentials,
+    write_endpoints,
+)
 from tests.support.twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -61,20 +63,11 @@ TIPS = [
 def start_stack(api: FakeTwilioApi, rate_limit: str,
                 concurrency: int | None = None) -> TipLineStack:
     tmp = Path(tempfile.mkdtemp(prefix="tipline-sms-bench-"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TIPLINE_VAR_DIR": str(tmp),
-           "TIPLINE_DATABASE_URL": f"sqlite:///{tmp / 'tips.db'}",
-           "TIPLINE_HASH_KEY": uuid.uuid4().hex,
-           "TIPLINE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-           "TIPLINE_TRANSLATION_PROVIDER": "none", "SANIC_HOST": "127.0.0.1",
-           "TF_CPP_MIN_LOG_LEVEL": "2", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-           **twilio_env(api, rate_limit=rate_limit)}
+    env = stack_env(tmp, f"sqlite:///{tmp / 'tips.db'}", **twilio_env(api, rate_limit=rate_limit))
     if concurrency:
         env["TIPLINE_TWILIO_CONCURRENCY"] = str(concurrency)
-    (tmp / "endpoints.yml").write_text(
-        "action_endpoint:\n  url: http://127.0.0.1:${TIPLINE_ACTIONS_PORT}/webhook\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tmp / 'tracker.db'}\n")
-    (tmp / "credentials.yml").write_text(yaml.safe_dump({"rest": None, **twilio_credentials()}))
-    stack = TipLineStack(env, tmp, tmp / "endpoints.yml", tmp / "credentials.yml")
+    stack = TipLineStack(env, tmp, write_endpoints(tmp, sqlite_tracker(tmp)),
+                         write_credentials(tmp, twilio_credentials()))
     return stack.start()
 
 

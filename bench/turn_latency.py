@@ -9,7 +9,6 @@ model load time, latency p50/p95/p99 and throughput, sequential and with concurr
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 import uuid
@@ -18,10 +17,9 @@ from pathlib import Path
 from typing import Callable, List
 
 import requests
-from cryptography.fernet import Fernet
 
 from bench.stats import summary_ms
-from tests.support.servers import ROOT, TipLineStack
+from tests.support.servers import TipLineStack, stack_env, write_credentials, write_endpoints
 
 TIPS = [
     "I saw men loading bags of cocaine into a white van near Lacolle last night",
@@ -51,16 +49,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tipline-bench-"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TIPLINE_VAR_DIR": str(tmp),
-           "TIPLINE_DATABASE_URL": f"sqlite:///{tmp / 'tips.db'}",
-           "TIPLINE_HASH_KEY": uuid.uuid4().hex,
-           "TIPLINE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-           "TIPLINE_TRANSLATION_PROVIDER": "none", "SANIC_HOST": "127.0.0.1",
-           "TF_CPP_MIN_LOG_LEVEL": "2"}
-    (tmp / "endpoints.yml").write_text(
-        "action_endpoint:\n  url: http://127.0.0.1:${TIPLINE_ACTIONS_PORT}/webhook\n")
-    (tmp / "credentials.yml").write_text("rest:\n")
-    stack = TipLineStack(env, tmp, tmp / "endpoints.yml", tmp / "credentials.yml")
+    env = stack_env(tmp, f"sqlite:///{tmp / 'tips.db'}")
+    stack = TipLineStack(env, tmp, write_endpoints(tmp), write_credentials(tmp))
     started = time.perf_counter()
     stack.start()
     load = time.perf_counter() - started

@@ -5,17 +5,21 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from pathlib import Path
 from typing import Iterator
 
 import pytest
-import yaml
-from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from tests.fakes.libretranslate import FakeLibreTranslate
 from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.servers import ROOT, TipLineStack
+from tests.support.servers import (
+    ROOT,
+    TipLineStack,
+    sqlite_tracker,
+    stack_env,
+    write_credentials,
+    write_endpoints,
+)
 from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, twilio_credentials, twilio_env
 from tests.support.webchat import webchat_credentials
 
@@ -48,38 +52,10 @@ def libre(fake_libre: FakeLibreTranslate) -> Iterator[FakeLibreTranslate]:
     fake_libre.set_mode("ok")
 
 
-def base_env(tmp: Path, database_url: str, libre_url: str) -> dict:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "TIPLINE_DATABASE_URL": database_url,
-        "TIPLINE_VAR_DIR": str(tmp),
-        "TIPLINE_HASH_KEY": "test-hash-key-" + uuid.uuid4().hex,
-        "TIPLINE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "TIPLINE_TRANSLATION_PROVIDER": "libre",
-        "TIPLINE_TRANSLATION_URL": libre_url,
-        "TIPLINE_TRANSLATION_TIMEOUT": "1.5",
-        "TIPLINE_TRANSLATION_BREAKER_COOLDOWN": "2",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SANIC_HOST": "127.0.0.1",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-    }
-
-
-def write_endpoints(tmp: Path, tracker_store: dict, lock_store: dict | None = None) -> Path:
-    config = {"action_endpoint": {"url": "http://127.0.0.1:${TIPLINE_ACTIONS_PORT}/webhook"},
-              "tracker_store": tracker_store}
-    if lock_store:
-        config["lock_store"] = lock_store
-    path = tmp / "endpoints.yml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
-def write_credentials(tmp: Path, extra: dict | None = None) -> Path:
-    path = tmp / "credentials.yml"
-    path.write_text(yaml.safe_dump({"rest": None, **(extra or {})}))
-    return path
+def libre_settings(fake: FakeLibreTranslate) -> dict:
+    """Translation through the fake LibreTranslate, with short bounds for tests."""
+    return {"TIPLINE_TRANSLATION_PROVIDER": "libre", "TIPLINE_TRANSLATION_URL": fake.url,
+            "TIPLINE_TRANSLATION_TIMEOUT": "1.5", "TIPLINE_TRANSLATION_BREAKER_COOLDOWN": "2"}
 
 
 @pytest.fixture(scope="session")
@@ -87,11 +63,9 @@ def sqlite_stack(tmp_path_factory: pytest.TempPathFactory, fake_libre: FakeLibre
                  fake_twilio: FakeTwilioApi) -> Iterator[TipLineStack]:
     """The embedded default: tips in SQLite, tracker in SQLite, in-memory lock store."""
     tmp = tmp_path_factory.mktemp("sqlite-stack")
-    env = {**base_env(tmp, f"sqlite:///{tmp / 'tips.db'}", fake_libre.url),
-           **twilio_env(fake_twilio)}
-    stack = TipLineStack(env, tmp,
-                         write_endpoints(tmp, {"type": "SQL", "dialect": "sqlite",
-                                               "db": str(tmp / "tracker.db")}),
+    env = stack_env(tmp, f"sqlite:///{tmp / 'tips.db'}", **libre_settings(fake_libre),
+                    **twilio_env(fake_twilio))
+    stack = TipLineStack(env, tmp, write_endpoints(tmp, sqlite_tracker(tmp)),
                          write_credentials(tmp, {**twilio_credentials(),
                                                  **webchat_credentials()}))
     stack.start()
@@ -121,7 +95,7 @@ def pg_stack(tmp_path_factory: pytest.TempPathFactory, fake_libre: FakeLibreTran
              pg_database: str, fake_twilio: FakeTwilioApi) -> Iterator[TipLineStack]:
     """The production configuration: tips and tracker in PostgreSQL, Redis lock store."""
     tmp = tmp_path_factory.mktemp("pg-stack")
-    env = {**base_env(tmp, pg_database, fake_libre.url), **twilio_env(fake_twilio)}
+    env = stack_env(tmp, pg_database, **libre_settings(fake_libre), **twilio_env(fake_twilio))
     host_db = pg_database.rsplit("/", 1)
     tracker = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
                "username": "postgres", "db": host_db[1]}

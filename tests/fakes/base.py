@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional, TypeVar
@@ -35,6 +36,18 @@ class FakeServer:
 
     def serve_forever(self) -> None:
         self._server.serve_forever()
+
+    def run_as_process(self, name: str) -> None:
+        """Serve in the foreground until SIGTERM or Ctrl-C (``python -m tests.fakes.X``)."""
+        signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=self.stop).start())
+        print(f"{name} listening on {self.url}", flush=True)  # type: ignore[attr-defined]
+        try:
+            self.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._release.set()
+            self._server.server_close()
 
     def stop(self) -> None:
         self._release.set()

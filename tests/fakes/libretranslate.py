@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -265,15 +264,7 @@ def main(argv: list[str] | None = None) -> None:
     fake = FakeLibreTranslate(
         args.host, args.port, args.mode, args.phrasebook, args.api_key, args.hang_seconds
     )
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=fake.stop).start())
-    print(f"fake LibreTranslate listening on {fake.url}", flush=True)
-    try:
-        fake.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake._release.set()
-        fake._server.server_close()
+    fake.run_as_process("fake LibreTranslate")
 
 
 if __name__ == "__main__":

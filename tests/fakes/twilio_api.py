@@ -29,7 +29,6 @@ import argparse
 import base64
 import json
 import secrets
-import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -292,15 +291,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--token", default="test-token")
     args = parser.parse_args(argv)
     fake = FakeTwilioApi(args.account, args.token, args.host, args.port)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=fake.stop).start())
-    print(f"fake Twilio API listening on {fake.url}", flush=True)
-    try:
-        fake.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        fake._release.set()
-        fake._server.server_close()
+    fake.run_as_process("fake Twilio API")
 
 
 if __name__ == "__main__":

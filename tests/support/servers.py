@@ -7,14 +7,60 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import requests
+import yaml
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("TIPLINE_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+def stack_env(tmp: Path, database_url: str, **settings: str) -> Dict[str, str]:
+    """Environment of a test or benchmark stack: its own database, fresh secrets, loopback
+    only, translation off unless ``settings`` (``TIPLINE_*`` names) say otherwise."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TIPLINE_DATABASE_URL": database_url,
+        "TIPLINE_VAR_DIR": str(tmp),
+        "TIPLINE_HASH_KEY": "test-hash-key-" + uuid.uuid4().hex,
+        "TIPLINE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "TIPLINE_TRANSLATION_PROVIDER": "none",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SANIC_HOST": "127.0.0.1",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        **settings,
+    }
+
+
+def write_endpoints(tmp: Path, tracker_store: Optional[dict] = None,
+                    lock_store: Optional[dict] = None) -> Path:
+    """endpoints.yml of a stack (in-memory tracker and lock stores unless given)."""
+    config: dict = {"action_endpoint": {"url": "http://127.0.0.1:${TIPLINE_ACTIONS_PORT}/webhook"}}
+    if tracker_store:
+        config["tracker_store"] = tracker_store
+    if lock_store:
+        config["lock_store"] = lock_store
+    path = tmp / "endpoints.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def write_credentials(tmp: Path, extra: Optional[dict] = None) -> Path:
+    """credentials.yml of a stack: the REST channel plus ``extra`` channels."""
+    path = tmp / "credentials.yml"
+    path.write_text(yaml.safe_dump({"rest": None, **(extra or {})}))
+    return path
+
+
+def sqlite_tracker(tmp: Path) -> dict:
+    """Rasa's SQL tracker store on a SQLite file in ``tmp``."""
+    return {"type": "SQL", "dialect": "sqlite", "db": str(tmp / "tracker.db")}
 
 
 def free_port() -> int:
