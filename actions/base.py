@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from bot.conversation import Turn, conversation_language
+from bot.inbox.marks import mark_handled
 from bot.messages import get_catalog
+
+_MARKS = "_tipline_marks_turns"
+
+
+def mark_turns_handled() -> None:
+    """Every custom action, once it ran without error, marks its turn's inbound message
+    handled (bot/inbox/marks.py), keyed by ``latest_message["message_id"]``.
+
+    The one place for it: rasa_sdk's executor runs every action of this server (forms'
+    validation included), so its ``run`` is wrapped once, when the actions are loaded.
+    An action that raised leaves no mark; a mark that cannot be written fails the action
+    (the channel retries the message).
+    """
+    original = ActionExecutor.run
+    if getattr(original, _MARKS, False):
+        return
+
+    async def run(self: ActionExecutor, action_call: Dict[str, Any]) -> Optional[Dict]:
+        result = await original(self, action_call)
+        if result is not None:
+            latest = (action_call.get("tracker") or {}).get("latest_message") or {}
+            await asyncio.to_thread(mark_handled, latest.get("message_id"))
+        return result
+
+    setattr(run, _MARKS, True)
+    ActionExecutor.run = run  # type: ignore[method-assign]
+
+
+mark_turns_handled()
 
 
 def turn_of(tracker: Tracker) -> Turn:

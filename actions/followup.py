@@ -46,6 +46,8 @@ class ActionAddInformation(Action):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         language = language_of(tracker)
         turn = turn_of(tracker)
+        if turn.urgent:
+            say(dispatcher, "emergency", language)
         reference = await asyncio.to_thread(add_information, turn, tracker.sender_id)
         if reference:
             say(dispatcher, "info_added", language, reference=reference)
@@ -73,9 +75,14 @@ class ActionForgetMe(Action):
 
 
 class ActionFallback(Action):
-    """Not understood: a substantial message is kept as a tip; a short one gets a prompt."""
+    """Not understood: anything with substance is kept as a tip; a short word gets a prompt.
 
-    MIN_WORDS_FOR_TIP = 6
+    Greetings, questions and short answers have intents of their own; what reaches this
+    action and has ``MIN_WORDS_FOR_TIP`` words (or names a tip category as its best guess)
+    is stored with the category ``unknown`` for a human to read. Nothing is dropped.
+    """
+
+    MIN_WORDS_FOR_TIP = 4
 
     def name(self) -> str:
         return "action_fallback"
@@ -84,16 +91,20 @@ class ActionFallback(Action):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         language = language_of(tracker)
         turn = turn_of(tracker)
+        words = turn.word_count
         if not turn.has_words:
             say(dispatcher, "blank", language)
-        elif len(turn.original_text.split()) >= self.MIN_WORDS_FOR_TIP:
+        elif words >= self.MIN_WORDS_FOR_TIP or turn.urgent or (
+                turn.likely_category and words >= 2):
+            if turn.urgent:
+                say(dispatcher, "emergency", language)
             receipt = await asyncio.to_thread(
                 receive_tip, turn, tracker.sender_id,
                 channel_of(tracker.get_latest_input_channel()), language,
             )
-            if receipt.urgency == "high":
+            if receipt.urgency == "high" and not turn.urgent:
                 say(dispatcher, "emergency", language)
-            say(dispatcher, "tip_received", language, reference=receipt.reference)
+            say(dispatcher, "tip_received_unclassified", language, reference=receipt.reference)
         else:
             say(dispatcher, "fallback", language)
         return [SlotSet("language", language)]

@@ -26,11 +26,13 @@ class ActionReceiveTip(Action):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         turn = turn_of(tracker)
         language = language_of(tracker)
+        if turn.urgent:  # the 911 advice comes first, before anything else is done
+            say(dispatcher, "emergency", language)
         receipt = await asyncio.to_thread(
             receive_tip, turn, tracker.sender_id, channel_of(tracker.get_latest_input_channel()),
-            language, turn.intent == "emergency",
+            language,
         )
-        if receipt.urgency == "high":
+        if receipt.urgency == "high" and not turn.urgent:
             say(dispatcher, "emergency", language)
         events: List[Dict[str, Any]] = [
             SlotSet("language", language),

@@ -58,7 +58,7 @@ def main() -> None:
     try:
         def parse(i: int) -> None:
             session.post(f"{stack.url}/model/parse", json={"text": TIPS[i % len(TIPS)]},
-                         timeout=60).raise_for_status()
+                         params=stack.api_auth, timeout=60).raise_for_status()
 
         def turn(i: int) -> None:
             session.post(f"{stack.url}/webhooks/rest/webhook",

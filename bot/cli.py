@@ -37,44 +37,46 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    """Validate routing rules, gazetteer, languages and messages; non-zero on a problem."""
+    """Validate routing rules, gazetteer, languages and both catalogues; non-zero on a problem."""
+    from bot.catalogs import validate_catalogs
     from bot.language.config import load_language_config
-    from bot.messages import MessageCatalog
     from bot.routing.gazetteer import Gazetteer
     from bot.routing.rules import RoutingTable
 
     settings = get_settings()
     RoutingTable.load(settings.routing_rules)
     gazetteer = Gazetteer.load(settings.gazetteer)
-    load_language_config(settings.languages)
-    MessageCatalog(settings.messages_dir)
-    print(f"configuration ok: {len(gazetteer.places)} places, rules {settings.routing_rules}")
+    community = load_language_config(settings.languages).community
+    problems = [problem for directory in (settings.messages_dir, settings.officer_replies_dir)
+                for problem in validate_catalogs(directory, community)]
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"configuration has {len(problems)} problem(s)")
+        return 1
+    print(f"configuration ok: {len(gazetteer.places)} places, {len(community)} languages, "
+          f"rules {settings.routing_rules}")
     return 0
 
 
 def cmd_retry_translations(args: argparse.Namespace) -> int:
     """Fill in the English text of tips whose translation failed at intake."""
-    from bot.store.db import session_scope
-    from bot.store.models import Tip
-    from bot.store.tips import audit
-    from bot.translation import TranslationService
+    from bot.jobs.translations import retry_failed_translations
 
-    service = TranslationService.from_settings(get_settings().translation)
-    done = failed = 0
-    with session_scope() as session:
-        tips = session.execute(
-            select(Tip).where(Tip.translation_status == "failed").order_by(Tip.id).limit(args.limit)
-        ).scalars().all()
-        for tip in tips:
-            result = service.translate(tip.original_text, tip.language, "en")
-            if result.status == "done" and result.text:
-                tip.translated_text, tip.translation_status = result.text, "done"
-                audit(session, tip, "translation-retry", "translated", {"translation": "failed"},
-                      {"translation": "done"})
-                done += 1
-            else:
-                failed += 1
-    print(json.dumps({"translated": done, "still_failed": failed}))
+    print(json.dumps(retry_failed_translations(args.limit)))
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Data retention: purge transcripts and attachments of tips closed N days ago."""
+    from dataclasses import asdict
+
+    from bot.jobs.retention import purge
+
+    days = get_settings().jobs.retention_days if args.days is None else args.days
+    report = purge(days=days, dry_run=args.dry_run)
+    print(json.dumps({"dry_run": args.dry_run, "retention_days": days,
+                      "tips": [asdict(item) for item in report]}))
     return 0
 
 
@@ -87,6 +89,7 @@ def cmd_secrets(args: argparse.Namespace) -> int:
     print(f"TIPLINE_HASH_KEY={secrets.token_hex(32)}")
     print(f"TIPLINE_ENCRYPTION_KEYS={new_key()}")
     print(f"TIPLINE_CONSOLE_SECRET={secrets.token_hex(32)}")
+    print(f"TIPLINE_RASA_API_TOKEN={secrets.token_hex(32)}")
     return 0
 
 
@@ -156,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     retry = sub.add_parser("retry-translations", help=cmd_retry_translations.__doc__)
     retry.add_argument("--limit", type=int, default=200)
     commands["retry-translations"] = cmd_retry_translations
+
+    purge = sub.add_parser("purge", help=cmd_purge.__doc__)
+    purge.add_argument("--dry-run", action="store_true", help="list what would be purged")
+    purge.add_argument("--days", type=int, help="retention period (default: "
+                       "TIPLINE_RETENTION_DAYS, 90)")
+    commands["purge"] = cmd_purge
 
     for name, role in (("create-officer", "officer"), ("create-admin", "admin")):
         account = sub.add_parser(name, help=f"create a console {role} account "

@@ -29,6 +29,11 @@ class Turn:
     intent_confidence: Optional[float]
     entities: List[Dict[str, Any]] = field(default_factory=list)
     metadata: Dict[str, Any] = field(default_factory=dict)
+    urgent: bool = False
+    urgency_confidence: Optional[float] = None
+    ranked_intents: List[str] = field(default_factory=list)
+    # Rasa's message id: "inbox-<id>" for a channel message (bot/inbox): one tip per message
+    message_id: Optional[str] = None
 
     @classmethod
     def from_parse_data(cls, data: Dict[str, Any]) -> Turn:
@@ -40,7 +45,9 @@ class Turn:
         return cls(
             original_text=original,
             translated_text=data.get("translated_text"),
-            translation_status=data.get("translation_status") or "not_needed",
+            # translation serves officers, not the NLU: English needs none, others wait
+            translation_status=data.get("translation_status") or (
+                "not_needed" if (data.get("language") or "en") == "en" else "pending"),
             language=data.get("language") or "und",
             language_confidence=data.get("language_confidence"),
             language_reliable=bool(data.get("language_reliable")),
@@ -51,6 +58,11 @@ class Turn:
                 for e in data.get("entities") or []
             ],
             metadata=data.get("metadata") or {},
+            urgent=bool((data.get("urgency") or {}).get("urgent")),
+            urgency_confidence=(data.get("urgency") or {}).get("confidence"),
+            ranked_intents=[str(i.get("name")) for i in data.get("intent_ranking") or []
+                            if isinstance(i, dict) and i.get("name")],
+            message_id=data.get("message_id") or None,
         )
 
     def entity_values(self, name: str) -> List[str]:
@@ -66,6 +78,33 @@ class Turn:
         """False for an empty message, or one of emoji/punctuation only."""
         return any(ch.isalnum() for ch in self.original_text)
 
+    @property
+    def word_count(self) -> int:
+        """Words, counting two Chinese/Japanese characters as one (no spaces there)."""
+        return word_count(self.original_text)
+
+    @property
+    def likely_category(self) -> Optional[str]:
+        """The best tip category of the ranking, when it is the first non-fallback intent."""
+        ranked = [name for name in self.ranked_intents if name != "nlu_fallback"]
+        return ranked[0] if ranked and ranked[0] in TIP_CATEGORIES else None
+
+
+def word_count(text: str) -> int:
+    """Words of ``text`` in any script (Han and kana characters count two to a word)."""
+    words = 0
+    for token in text.split():
+        dense = sum(1 for ch in token if _is_unspaced(ch))
+        rest = any(ch.isalnum() and not _is_unspaced(ch) for ch in token)
+        words += (dense + 1) // 2 + int(rest)
+    return words
+
+
+def _is_unspaced(ch: str) -> bool:
+    """A character of a script written without spaces between words (Han, kana)."""
+    code = ord(ch)
+    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF
+
 
 @lru_cache(maxsize=1)
 def _language_config() -> LanguageConfig:
@@ -79,14 +118,13 @@ def conversation_language(turn: Turn, previous: Optional[str]) -> str:
         return turn.language
     if previous:
         return previous
-    # a short first message ("hi", "merci") is a weak guess: trust it only for a language
-    # the tip line speaks natively, else answer in the default language
-    if turn.language in config.native:
-        return turn.language
-    # the web chat widget's interface language (the browser's), sent as message metadata
-    interface = turn.metadata.get("language")
+    # the web chat widget's interface language (the page's or the browser's), sent as
+    # message metadata, beats a weak guess on a short first message ("hi", "ok")
+    interface = str(turn.metadata.get("language") or "").split("-")[0].lower()
     if interface in config.native:
-        return str(interface)
+        return interface
+    if turn.language in config.likely:
+        return turn.language
     return config.default
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.conversation import TIP_CATEGORIES, Turn
 from bot.routing.router import get_router
+from bot.routing.rules import UNKNOWN_CATEGORY
 from bot.store.db import session_scope
 from bot.store.models import Contact, Tip
 from bot.store.references import find_references
@@ -52,25 +53,35 @@ def coordinates_of(turn: Turn) -> tuple[Optional[float], Optional[float]]:
         return None, None
 
 
-def english_text(turn: Turn) -> tuple[Optional[str], str]:
-    """The English text of a turn: from the NLU, or translated now if it was left pending."""
+def english_text(turn: Turn, language: Optional[str] = None) -> tuple[Optional[str], str]:
+    """The English text of a turn, for officers, through the configured provider.
+
+    ``language`` (the conversation's) stands in when the message alone was too short
+    to tell. A failure leaves status ``failed``: the tip is kept and retried later.
+    """
     if turn.translation_status != "pending":
         return turn.translated_text, turn.translation_status
-    result = get_service().translate(turn.original_text, turn.language, "en")
+    source = turn.language if turn.language not in ("und", "") else (language or "und")
+    if source == "en":
+        return turn.original_text, "not_needed"
+    result = get_service().translate(turn.original_text, source, "en")
     if result.status == "done":
         return result.text, "done"
     return None, "failed"
 
 
-def receive_tip(turn: Turn, conversation_id: str, channel: str, language: str,
-                urgent_intent: bool = False) -> Receipt:
-    """Store the tip of ``turn`` at once and route it with what it says."""
-    category = turn.intent if turn.intent in TIP_CATEGORIES else "suspicious_activity"
-    turn.translated_text, turn.translation_status = english_text(turn)
+def receive_tip(turn: Turn, conversation_id: str, channel: str, language: str) -> Receipt:
+    """Store the tip of ``turn`` at once and route it with what it says.
+
+    A message the NLU could not place in a category is stored all the same, with the
+    category ``unknown``, for a human in the unclassified queue.
+    """
+    category = turn.intent if turn.intent in TIP_CATEGORIES else UNKNOWN_CATEGORY
+    turn.translated_text, turn.translation_status = english_text(turn, language)
     lat, lon = coordinates_of(turn)
     routing = get_router().route(
         category, turn.texts, lat=lat, lon=lon,
-        entity_types=[e["entity"] for e in turn.entities], urgent_intent=urgent_intent,
+        entity_types=[e["entity"] for e in turn.entities], urgent=turn.urgent,
     )
     times = turn.entity_values("time")
     media = [m for m in turn.metadata.get("media") or [] if isinstance(m, dict) and m.get("url")]
@@ -81,6 +92,7 @@ def receive_tip(turn: Turn, conversation_id: str, channel: str, language: str,
         category=category,
         category_confidence=turn.intent_confidence if turn.intent in TIP_CATEGORIES else None,
         entities=turn.entities, incident_time=times[0] if times else None, attachments=media,
+        inbound_id=turn.message_id,
     )
     with session_scope() as session:
         tip = create_tip(session, new, routing)

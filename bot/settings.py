@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from bot.inbox.config import InboxSettings
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 VAR_DIR = Path(os.environ.get("TIPLINE_VAR_DIR", ROOT / "var"))
@@ -80,6 +82,11 @@ class ConsoleSettings:
     )
 
 
+def _var_dir() -> Path:
+    """``TIPLINE_VAR_DIR`` as it is now (``VAR_DIR`` is read once, at import)."""
+    return Path(_env("VAR_DIR", str(VAR_DIR)))
+
+
 def _env_bool(name: str, default: bool) -> bool:
     return _env(name, "1" if default else "0").strip().lower() in ("1", "true", "yes", "on")
 
@@ -128,6 +135,27 @@ class TwilioSettings:
 
 
 @dataclass(frozen=True)
+class JobsSettings:
+    """Background jobs (``python -m bot.jobs``, docs/operations.md) and data retention: ``url``
+    sqlite:///... or redis://...; ``retention_days`` 0 = no purge; ``tracker_db_url`` Rasa's
+    SQL tracker store (events of purged conversations deleted; empty = not purged)."""
+
+    url: str = field(
+        default_factory=lambda: _env("JOBS_URL", f"sqlite:///{_var_dir() / 'jobs.db'}"))
+    workers: int = field(default_factory=lambda: _env_int("JOBS_WORKERS", 2))
+    translation_retry_minutes: int = field(
+        default_factory=lambda: _env_int("JOBS_TRANSLATION_RETRY_MINUTES", 5))
+    inbox_recovery_minutes: int = field(
+        default_factory=lambda: _env_int("JOBS_INBOX_RECOVERY_MINUTES", 1))
+    sms_retries: int = field(default_factory=lambda: _env_int("JOBS_SMS_RETRIES", 5))
+    sms_retry_delay: int = field(default_factory=lambda: _env_int("JOBS_SMS_RETRY_DELAY", 300))
+    retention_days: int = field(default_factory=lambda: _env_int("RETENTION_DAYS", 90))
+    retention_hour: int = field(default_factory=lambda: _env_int("RETENTION_HOUR", 3))
+    tracker_db_url: str = field(
+        default_factory=lambda: _env("TRACKER_DB_URL", f"sqlite:///{_var_dir() / 'tracker.db'}"))
+
+
+@dataclass(frozen=True)
 class Settings:
     """All runtime settings of one process."""
 
@@ -146,9 +174,18 @@ class Settings:
         default_factory=lambda: Path(_env("LANGUAGES", str(DATA_DIR / "languages.yml")))
     )
     messages_dir: Path = field(default_factory=lambda: DATA_DIR / "messages")
+    romanised_markers: Path = field(
+        default_factory=lambda: DATA_DIR / "language" / "romanised.yml")
+    officer_replies_dir: Path = field(
+        default_factory=lambda: Path(_env("OFFICER_REPLIES", str(DATA_DIR / "officer_replies")))
+    )
     translation: TranslationSettings = field(default_factory=TranslationSettings)
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
+    inbox: InboxSettings = field(default_factory=InboxSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    jobs: JobsSettings = field(default_factory=JobsSettings)
+    # required by bot.serve for ``rasa run --enable-api``; clients send ``?token=``
+    rasa_api_token: str = field(default_factory=lambda: _env("RASA_API_TOKEN", ""))
 
 
 @lru_cache(maxsize=1)

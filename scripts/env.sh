@@ -27,10 +27,13 @@ print(f'export TIPLINE_CONSOLE_SECRET="${{TIPLINE_CONSOLE_SECRET:-{secrets.token
 PYEOF
 fi
 # Secrets added after a checkout first generated var/secrets.env are appended once.
-if ! grep -q TIPLINE_CONSOLE_SECRET "$TIPLINE_ROOT/var/secrets.env"; then
-  (umask 077; "$PY" -c 'import secrets; print("export TIPLINE_CONSOLE_SECRET=\"${TIPLINE_CONSOLE_SECRET:-" + secrets.token_hex(32) + "}\"")' \
-    >> "$TIPLINE_ROOT/var/secrets.env")
-fi
+# TIPLINE_RASA_API_TOKEN: only used if Rasa's HTTP API is turned on (docs/operations.md).
+for name in TIPLINE_CONSOLE_SECRET TIPLINE_RASA_API_TOKEN; do
+  if ! grep -q "$name" "$TIPLINE_ROOT/var/secrets.env"; then
+    (umask 077; "$PY" -c 'import secrets, sys; n = sys.argv[1]; print(f"export {n}=\"${{{n}:-{secrets.token_hex(32)}}}\"")' "$name" \
+      >> "$TIPLINE_ROOT/var/secrets.env")
+  fi
+done
 export TIPLINE_CONSOLE_PORT="${TIPLINE_CONSOLE_PORT:-8000}"
 # shellcheck disable=SC1091
 . "$TIPLINE_ROOT/var/secrets.env"

@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$TIPLINE_ROOT"
 key=$(cat config.yml domain.yml requirements/rasa.txt \
-      $(find data/nlu data/rules bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort) \
+      $(find data/nlu data/rules data/urgency data/routing/lexicon.yml bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) | LC_ALL=C sort) \
       | sha256sum | cut -c1-16)
 store="$TIPLINE_CACHE/models"
 model="$store/tipline-$key.tar.gz"
@@ -19,7 +19,7 @@ if [ ! -f "$model" ]; then
   start=$(date +%s)
   "$PY" -m bot.serve rasa train --config config.yml --domain domain.yml \
     --data data/nlu data/rules --out "$store" --fixed-model-name "partial-tipline-$key" \
-    --quiet
+    --force --quiet
   mv "$store/partial-tipline-$key.tar.gz" "$model"
   echo "train: done in $(( $(date +%s) - start )) s"
 fi

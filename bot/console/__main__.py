@@ -16,6 +16,7 @@ import os
 import sys
 from urllib.parse import urlsplit
 
+from bot import logging_safe
 from bot.settings import get_settings
 
 log = logging.getLogger("bot.console")
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging_safe.install()  # one record, one line: no forged log lines from request data
 
     if args.server == "waitress" and importlib.util.find_spec("waitress") is None:
         print("bot.console: waitress is not installed. Install it (production), or start the "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
@@ -9,9 +11,11 @@ from bot.console.context import admin_required, db
 from bot.console.models import ROLES, Officer
 from bot.console.officers import agency_codes, agency_names, check_agency, create_officer
 from bot.console.security import hash_password
+from bot.store.models import AuditEntry, utcnow
 from bot.store.tips import audit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+ALERT_HOURS = 24
 
 
 def _state(officer: Officer) -> dict:
@@ -19,12 +23,23 @@ def _state(officer: Officer) -> dict:
             "role": officer.role, "active": officer.active}
 
 
+def _login_alerts() -> list:
+    """Accounts that saw many failed sign-ins in the last day (``login_failures`` entries)."""
+    since = utcnow() - timedelta(hours=ALERT_HOURS)
+    return list(db().execute(
+        select(AuditEntry).where(AuditEntry.action == "login_failures",
+                                 AuditEntry.created_at >= since)
+        .order_by(AuditEntry.id.desc()).limit(50)
+    ).scalars())
+
+
 @bp.route("/officers")
 @admin_required
 def officers():  # type: ignore[no-untyped-def]
     rows = db().execute(select(Officer).order_by(Officer.agency, Officer.username)).scalars()
     return render_template("admin_officers.html", officers=list(rows), roles=ROLES,
-                           agencies=agency_codes(), agency_names=agency_names())
+                           agencies=agency_codes(), agency_names=agency_names(),
+                           login_alerts=_login_alerts(), alert_hours=ALERT_HOURS)
 
 
 @bp.route("/officers", methods=["POST"])

@@ -10,18 +10,14 @@ from sqlalchemy import select
 
 from bot.console import workflow
 from bot.console.context import db, login_required, state
+from bot.console.cursors import decode_cursor, encode_cursor, pull_changes
 from bot.console.export import csv_response
 from bot.console.models import ApiToken
 from bot.console.officers import find_officer
-from bot.console.queries import (
-    TipFilters,
-    as_utc,
-    decode_cursor,
-    encode_cursor,
-    pull_changes,
-)
+from bot.console.queries import TipFilters, as_utc
 from bot.console.scope import get_tip, visible_queues
 from bot.console.security import token_digest
+from bot.console.summary import summarise
 from bot.console.workflow import WorkflowError
 from bot.store.models import Tip, utcnow
 from bot.store.tips import tip_to_api
@@ -62,13 +58,15 @@ def authenticate():  # type: ignore[no-untyped-def]
 
 
 def tips_json(tips: List[Tip]) -> List[Dict[str, Any]]:
-    """The SPEC's API fields of each tip, with its assignee and the tip it duplicates."""
+    """The SPEC's API fields of each tip, with its assignee, the tip it duplicates and an
+    English ``summary`` of what the tip line understood."""
     originals = {t.duplicate_of_id for t in tips if t.duplicate_of_id}
     references = dict(db().execute(
         select(Tip.id, Tip.reference).where(Tip.id.in_(originals))
     ).all()) if originals else {}
     return [{**tip_to_api(t), "assigned_to": t.assigned_to,
-             "duplicate_of": references.get(t.duplicate_of_id)} for t in tips]
+             "duplicate_of": references.get(t.duplicate_of_id),
+             "summary": summarise(t).as_dict()} for t in tips]
 
 
 @bp.route("/me")

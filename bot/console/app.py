@@ -24,7 +24,7 @@ from bot.console.context import (
     load_session_officer,
 )
 from bot.console.display import FILTERS, GLOBALS
-from bot.console.security import LoginLimiter
+from bot.console.throttle import DeviceCookies, LoginThrottle
 from bot.routing.router import get_router
 from bot.settings import ConsoleSettings, get_settings
 from bot.store.db import make_engine
@@ -100,8 +100,9 @@ def create_app(settings: Optional[ConsoleSettings] = None,
     app.extensions[EXTENSION] = ConsoleState(
         settings=settings, engine=engine,
         sessions=sessionmaker(bind=engine, future=True, expire_on_commit=False),
-        limiter=LoginLimiter(settings.rate_limit_storage, settings.login_rate_limit,
-                             settings.login_rate_limit_per_address),
+        throttle=LoginThrottle(settings.rate_limit_storage, settings.login_rate_limit,
+                               settings.login_rate_limit_per_address),
+        devices=DeviceCookies(settings.secret_key),
     )
     CSRFProtect(app)
     app.extensions["csrf"].exempt(api.bp)  # the API checks CSRF itself for cookie sessions

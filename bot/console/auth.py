@@ -1,10 +1,21 @@
-"""Sign in and out. Failed logins are rate-limited per user name and per client address."""
+"""Sign in and out, passwords and API tokens; failed sign-ins are throttled, never locked."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from bot.console.context import db, local_target, login_required, sign_in, state
 from bot.console.models import ApiToken, Officer
@@ -16,6 +27,7 @@ from bot.console.security import (
     token_digest,
     verify_password,
 )
+from bot.console.throttle import DEVICE_COOKIE
 from bot.store.models import utcnow
 from bot.store.tips import audit
 
@@ -34,19 +46,23 @@ def login():  # type: ignore[no-untyped-def]
     username = (request.form.get("username") or "").strip().lower()[:64]
     password = request.form.get("password") or ""
     address = request.remote_addr or ""
-    limiter = state().limiter
-    verdict = limiter.check(username, address)
-    if not verdict.allowed:
+    throttle, devices = state().throttle, state().devices
+    device, known = devices.read(request.cookies.get(DEVICE_COOKIE))
+    device_of_user = device if username in known else None
+    wait = throttle.retry_after(username, address, device_of_user)
+    if wait:  # answered at once: no password is tried, no thread sleeps
         log.warning("console login refused: too many failed attempts")
         response = render_template(
             "login.html", next=target, username=username,
-            error=f"Too many failed attempts. Try again in {verdict.retry_after} seconds.")
-        return response, 429, {"Retry-After": str(verdict.retry_after)}
+            error=f"Too many failed attempts. Try again in {wait} seconds.")
+        return response, 429, {"Retry-After": str(wait)}
     found = find_officer(db(), username) if username else None
     ok = verify_password(found.password_hash if found else None, password)
     if not ok or found is None or not found.active:
-        limiter.failed(username, address)
+        failures = throttle.failed(username, address, device_of_user)
         log.info("console login failed")
+        if found is not None and throttle.should_alert(found.username, failures):
+            _report_failures(found.username, failures)
         return render_template("login.html", next=target, username=username,
                                error="Wrong user name or password."), 401
     if needs_rehash(found.password_hash):
@@ -55,11 +71,31 @@ def login():  # type: ignore[no-untyped-def]
     audit(db(), None, found.username, "login", None, {"role": found.role, "agency": found.agency})
     db().commit()
     sign_in(found)
-    return redirect(target)
+    response = redirect(target)
+    response.set_cookie(DEVICE_COOKIE, devices.issue(device, known, found.username),
+                        max_age=devices.max_age, path=url_for("auth.login"), httponly=True,
+                        samesite="Strict", secure=current_app.session_interface
+                        .get_cookie_secure(current_app))
+    return response
+
+
+def _report_failures(username: str, failures: int) -> None:
+    """Tell the administrators (audit log, officers page, server log) of a guessed account."""
+    window = state().throttle.alert_window
+    audit(db(), None, "console", "login_failures", None,
+          {"username": username, "failures": failures, "limit": window})
+    db().commit()
+    log.warning("console login: %d failed attempts for officer %s (threshold %s)",
+                failures, username, window)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():  # type: ignore[no-untyped-def]
+    me = g.get("officer")
+    if me is not None:  # the cookie may have been copied: it must stop working everywhere
+        me.session_version += 1
+        audit(db(), None, me.username, "logout", None, None)
+        db().commit()
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Callable, Optional
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.console.models import Officer
-from bot.console.security import LoginLimiter
+from bot.console.throttle import DeviceCookies, LoginThrottle
 from bot.settings import ConsoleSettings
 
 EXTENSION = "tipline_console"
+MAX_TARGET = 2048
 
 
 @dataclass
@@ -22,7 +25,8 @@ class ConsoleState:
     settings: ConsoleSettings
     engine: Engine
     sessions: sessionmaker
-    limiter: LoginLimiter
+    throttle: LoginThrottle
+    devices: DeviceCookies
 
 
 def state() -> ConsoleState:
@@ -94,8 +98,25 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _unsafe(text: str) -> bool:
+    """Whitespace, control characters (C0, DEL, C1) or a backslash anywhere in ``text``."""
+    return any(c.isspace() or c == "\\" or unicodedata.category(c) == "Cc" for c in text)
+
+
 def local_target(target: Optional[str], default: str) -> str:
-    """``target`` if it is a path on this console (no open redirect), else ``default``."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """``target`` if it is a path on this console (no open redirect), else ``default``.
+
+    A path starts with one ``/``, holds no ``//``, backslash, whitespace or control
+    character, and has no scheme or host, as sent and once percent-decoded.
+    """
+    if not target or len(target) > MAX_TARGET or "//" in target:
+        return default
+    for text in (target, unquote(target)):
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            return default
+        if (_unsafe(text) or not text.startswith("/") or text.startswith("//")
+                or "//" in parts.path or parts.scheme or parts.netloc):
+            return default
+    return target

@@ -24,6 +24,7 @@ CATEGORY_LABELS = {
     "human_smuggling": "Human smuggling", "weapons_smuggling": "Weapons smuggling",
     "contraband": "Contraband", "suspicious_activity": "Suspicious activity",
     "cybercrime": "Cybercrime",
+    "unknown": "unknown — needs a human",  # the NLU could not place it (unclassified queue)
 }
 SIDE_LABELS = {"CA": "Canada", "US": "United States", "unknown": "unknown"}
 

@@ -1,4 +1,4 @@
-"""Filters, ordering and cursors of tip lists (queue page, live updates, API, CSV).
+"""Filters and ordering of tip lists (queue page, live updates, API, CSV).
 
 Every value from a request reaches the database as a bound parameter; text search
 escapes LIKE wildcards so ``%``, ``_`` and ``\\`` match themselves.
@@ -6,23 +6,23 @@ escapes LIKE wildcards so ``%``, ``_`` and ``\\`` match themselves.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional
 
-from sqlalchemy import and_, func, not_, or_, select, tuple_
+from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from bot.console.models import Officer
 from bot.console.scope import scoped
-from bot.routing.rules import CATEGORIES
+from bot.routing.rules import CATEGORIES, UNKNOWN_CATEGORY
 from bot.store.models import CHANNELS, TIP_STATUSES, Tip
 
 OPEN_STATUSES = ("new", "triaged", "assigned", "actioned", "rerouted")
 URGENCIES = ("high", "normal")
+# Categories an officer can filter on: the routing rules' and ``unknown`` (not placed by the NLU).
+FILTER_CATEGORIES = tuple(dict.fromkeys((*CATEGORIES, UNKNOWN_CATEGORY)))
 MAX_SEARCH = 200
 
 
@@ -63,7 +63,7 @@ class TipFilters:
             f.status = status
         else:
             f.errors.append(f"unknown status {status!r}")
-        for name, allowed in (("category", CATEGORIES), ("urgency", URGENCIES),
+        for name, allowed in (("category", FILTER_CATEGORIES), ("urgency", URGENCIES),
                               ("channel", CHANNELS), ("assigned", ("me", "unassigned"))):
             value = (args.get(name) or "").strip()
             if value and value not in allowed:
@@ -118,7 +118,7 @@ class TipFilters:
         if self.date_from:
             query = query.where(Tip.created_at >= datetime.combine(self.date_from, time(),
                                                                    tzinfo=UTC))
-        if self.date_to:
+        if self.date_to and self.date_to < date.max:  # the last day there is: no upper bound
             end = datetime.combine(self.date_to + timedelta(days=1), time(), tzinfo=UTC)
             query = query.where(Tip.created_at < end)
         return query
@@ -161,82 +161,3 @@ def queue_page(session: Session, officer: Officer, filters: TipFilters, page: in
     matches = filters.apply(select(Tip.id), officer).where(not_(URGENT_OPEN)).limit(COUNT_CAP + 1)
     total = session.execute(select(func.count()).select_from(matches.subquery())).scalar_one()
     return QueuePage(list(urgent), list(rows), min(total, COUNT_CAP), total > COUNT_CAP)
-
-
-# --- incremental pulls ----------------------------------------------------------------
-# Tips are read in (updated_at, id) order, a page at a time. A writer stamps updated_at
-# before it commits, so a tip can become visible after tips with a later stamp were read.
-# Pages follow each other exactly (``more``); the cursor that ends a pull is set back to
-# ``settle`` seconds before the pull started, so the next pull reads again whatever could
-# have committed late (consumers upsert by reference) and nothing is skipped.
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """A position in (updated_at, id) order; ``started`` is set inside a paginated pull."""
-
-    moment: datetime
-    tip_id: int = 0
-    started: Optional[datetime] = None
-
-
-def encode_cursor(cursor: Cursor) -> str:
-    parts = [as_utc(cursor.moment).isoformat(), str(cursor.tip_id)]
-    if cursor.started:
-        parts.append(as_utc(cursor.started).isoformat())
-    return base64.urlsafe_b64encode("|".join(parts).encode()).decode().rstrip("=")
-
-
-def decode_cursor(value: str) -> Cursor:
-    """A cursor from ``encode_cursor``, or an ISO 8601 time (tips changed at or after it)."""
-    value = (value or "").strip()
-    try:
-        return Cursor(as_utc(datetime.fromisoformat(value.replace("Z", "+00:00"))))
-    except ValueError:
-        pass
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        parts = raw.split("|")
-        if len(parts) not in (2, 3):
-            raise ValueError(raw)
-        started = as_utc(datetime.fromisoformat(parts[2])) if len(parts) == 3 else None
-        return Cursor(as_utc(datetime.fromisoformat(parts[0])), int(parts[1]), started)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ValueError("since must be a cursor from a previous answer or an ISO 8601 time"
-                         ) from exc
-
-
-@dataclass
-class Pull:
-    tips: List[Tip]
-    next_cursor: Cursor
-    more: bool
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def pull_changes(session: Session, officer: Officer, filters: TipFilters,
-                 cursor: Optional[Cursor], limit: int, settle_seconds: float,
-                 now: Optional[datetime] = None) -> Pull:
-    """Tips changed after ``cursor`` (oldest change first) and the cursor to continue from."""
-    cursor = cursor or Cursor(EPOCH)
-    started = cursor.started or now or datetime.now(UTC)
-    rows: Sequence[Tip] = session.execute(
-        filters.apply(select(Tip), officer)
-        .where(tuple_(Tip.updated_at, Tip.id) > tuple_(cursor.moment, cursor.tip_id))
-        .order_by(Tip.updated_at, Tip.id).limit(limit + 1)
-    ).scalars().all()
-    page = list(rows[:limit])
-    last = ((as_utc(page[-1].updated_at), page[-1].id) if page
-            else (cursor.moment, cursor.tip_id))
-    if len(rows) > limit:
-        return Pull(page, Cursor(last[0], last[1], started), more=True)
-    safe = (started - timedelta(seconds=settle_seconds), 0)
-    end = min(last, safe)
-    return Pull(page, Cursor(end[0], end[1]), more=False)
-
-
-def live_cursor(settle_seconds: float, now: Optional[datetime] = None) -> Cursor:
-    """Where a live view starts: the settle window before now."""
-    return Cursor((now or datetime.now(UTC)) - timedelta(seconds=settle_seconds))

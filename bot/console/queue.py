@@ -5,21 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, jsonify, render_template, request, url_for
 
 from bot.console.context import db, login_required, state
+from bot.console.cursors import decode_cursor, encode_cursor, live_cursor, pull_changes
 from bot.console.display import LANGUAGE_NAMES, category_label, iso
 from bot.console.export import csv_response
 from bot.console.officers import agency_codes
 from bot.console.queries import (
+    FILTER_CATEGORIES,
     OPEN_STATUSES,
     URGENCIES,
     TipFilters,
-    decode_cursor,
-    encode_cursor,
-    live_cursor,
-    pull_changes,
     queue_page,
 )
 from bot.console.scope import visible_queues
-from bot.routing.rules import CATEGORIES
 from bot.store.models import CHANNELS, TIP_STATUSES
 
 bp = Blueprint("queue", __name__)
@@ -51,7 +48,7 @@ def index():  # type: ignore[no-untyped-def]
         "queue.html", **context,
         cursor=encode_cursor(live_cursor(settings.settle_seconds)),
         poll_ms=int(settings.poll_seconds * 1000),
-        queues=visible_queues(g.officer) or agency_codes(), categories=CATEGORIES,
+        queues=visible_queues(g.officer) or agency_codes(), categories=FILTER_CATEGORIES,
         statuses=TIP_STATUSES, open_statuses=OPEN_STATUSES, urgencies=URGENCIES,
         channels=CHANNELS, languages=sorted(LANGUAGE_NAMES.items(), key=lambda kv: kv[1]),
     )

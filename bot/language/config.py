@@ -10,7 +10,7 @@ import yaml
 
 from bot.language.scripts import SUPPORTED_LANGUAGES
 
-_KEYS = {"default", "native", "community", "min_letters", "min_confidence"}
+_KEYS = {"default", "native", "community", "likely", "min_letters", "min_confidence"}
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class LanguageConfig:
     default: str
     native: tuple[str, ...]
     community: tuple[str, ...]
+    likely: tuple[str, ...]  # a weak guess on a short first message is trusted for these
     min_letters: int
     min_confidence: float
 
@@ -56,9 +57,11 @@ def parse_language_config(raw: Any) -> LanguageConfig:
     default = raw["default"]
     if not isinstance(default, str) or default not in community:
         raise ValueError(f"default: {default!r} must be one of community")
-    outside = [code for code in native if code not in community]
-    if outside:
-        raise ValueError(f"native: not in community: {', '.join(outside)}")
+    likely = _codes(raw["likely"], "likely")
+    for key, codes in (("native", native), ("likely", likely)):
+        outside = [code for code in codes if code not in community]
+        if outside:
+            raise ValueError(f"{key}: not in community: {', '.join(outside)}")
     min_letters = raw["min_letters"]
     if isinstance(min_letters, bool) or not isinstance(min_letters, int) or min_letters < 0:
         raise ValueError(f"min_letters: {min_letters!r} must be a whole number >= 0")
@@ -67,7 +70,8 @@ def parse_language_config(raw: Any) -> LanguageConfig:
         0 <= min_confidence <= 1
     ):
         raise ValueError(f"min_confidence: {min_confidence!r} must be a number from 0 to 1")
-    return LanguageConfig(default, native, community, min_letters, float(min_confidence))
+    return LanguageConfig(default, native, community, likely, min_letters,
+                          float(min_confidence))
 
 
 def _codes(value: Any, key: str) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from langdetect.detector_factory import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
+from bot.language.romanised import RomanisedMarkers
 from bot.language.scripts import LANGUAGE_SCRIPTS, keep_script, script_counts
 
 UNDETERMINED = "und"
@@ -50,9 +51,12 @@ class LanguageIdentifier:
         min_confidence: float = 0.8,
         *,
         low_accuracy: bool = False,
+        romanised: RomanisedMarkers | None = None,
     ) -> None:
         """`low_accuracy`: lingua trigram models only (~30 MB instead of ~450 MB, weaker on
-        words and pairs: see bench/langid.py)."""
+        words and pairs: see bench/langid.py). `romanised`: marker words of languages
+        also written in Latin letters (Punjabi, Hindi, Urdu), which the detectors miss."""
+        self.romanised = romanised
         self.languages = tuple(dict.fromkeys(languages))
         unknown = [code for code in self.languages if code not in LANGUAGE_SCRIPTS]
         if unknown:
@@ -87,9 +91,14 @@ class LanguageIdentifier:
         part = keep_script(text, script)[:MAX_CHARS]
         code, confidence = combine(self.lingua_scores(part, candidates),
                                    self.langdetect_scores(part, candidates))
+        reliable = letters >= self.min_letters and confidence >= self.min_confidence
+        romanised = self.romanised.identify(part) if self.romanised and script == "Latin" else None
+        if romanised and (romanised[1] > self.romanised.min_markers or not reliable):
+            # enough marker words of romanised Punjabi, Hindi or Urdu: the statistical
+            # detectors have no model of those and would say English or Tagalog
+            return LanguageGuess(romanised[0], 0.9, letters >= self.min_letters)
         if code == UNDETERMINED:
             return UNDETERMINED_GUESS
-        reliable = letters >= self.min_letters and confidence >= self.min_confidence
         return LanguageGuess(code, round(confidence, 4), reliable)
 
     def lingua_scores(self, text: str, candidates: tuple[str, ...]) -> dict[str, float]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from bot.routing.text import contains_phrase, normalise
+from bot.routing.text import contains_phrase, match_mode, normalise, phrase_starts
 
 VALID_SIDES = ("CA", "US", "both")
 
@@ -46,6 +47,8 @@ class Gazetteer:
         self.places = list(places)
         self._names = names
         self._max_words = max((len(n.split()) for n in names), default=1)
+        # Names in Han/kana (found inside words) and Hangul (found at the start of a word)
+        self._scanned = [n for n in names if match_mode(n) != "word"]
         self._side_phrases = side_phrases
 
     @classmethod
@@ -70,18 +73,23 @@ class Gazetteer:
 
     def find_places(self, text: str) -> List[Tuple[str, Place]]:
         """Places named in ``text``, longest match first at each position, in text order."""
-        words = normalise(text).split()
-        found: List[Tuple[str, Place]] = []
-        i = 0
-        while i < len(words):
+        norm = normalise(text)
+        words = [(m.start(), m.end()) for m in re.finditer(r"\S+", norm)]
+        spans: List[Tuple[int, int, str]] = []
+        for i, (start, _) in enumerate(words):
             for size in range(min(self._max_words, len(words) - i), 0, -1):
-                key = " ".join(words[i:i + size])
-                if key in self._names:
-                    found.append((key, self._names[key]))
-                    i += size
+                end = words[i + size - 1][1]
+                if norm[start:end] in self._names:
+                    spans.append((start, end, norm[start:end]))
                     break
-            else:
-                i += 1
+        for key in self._scanned:
+            spans.extend((pos, pos + len(key), key) for pos in phrase_starts(norm, key))
+        found: List[Tuple[str, Place]] = []
+        reached = 0
+        for start, end, key in sorted(spans, key=lambda s: (s[0], s[0] - s[1])):
+            if start >= reached:
+                found.append((key, self._names[key]))
+                reached = end
         return found
 
     def stated_side(self, text: str) -> Optional[str]:

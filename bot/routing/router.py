@@ -8,7 +8,7 @@ from typing import Iterable, Optional, Sequence
 
 from bot.routing.gazetteer import Gazetteer, Location
 from bot.routing.lexicon import Lexicon
-from bot.routing.rules import CATEGORIES, RoutingTable
+from bot.routing.rules import CATEGORIES, UNKNOWN_CATEGORY, RoutingTable
 from bot.settings import get_settings
 
 
@@ -39,19 +39,19 @@ class Router:
         lat: Optional[float] = None,
         lon: Optional[float] = None,
         entity_types: Iterable[str] = (),
-        urgent_intent: bool = False,
+        urgent: bool = False,
         location_hint: Optional[str] = None,
     ) -> RoutingResult:
         """Route a tip of ``category`` whose words are ``texts`` (original and English)."""
         if category not in CATEGORIES:
-            category = "suspicious_activity"
+            category = UNKNOWN_CATEGORY
         all_texts = [t for t in [*texts, location_hint or ""] if t]
         location = self.gazetteer.resolve(all_texts, lat, lon)
         on_water = location.on_water or "vessel" in set(entity_types) or self.lexicon.on_water(
             all_texts
         )
         route = self.table.route(category, location.side, on_water)
-        urgency = "high" if urgent_intent or self.lexicon.is_urgent(all_texts) else "normal"
+        urgency = "high" if urgent or self.lexicon.is_urgent(all_texts) else "normal"
         return RoutingResult(route.queue, route.rule, location, urgency, on_water)
 
 

@@ -19,6 +19,9 @@ CATEGORIES = (
     "cybercrime",
 )
 SIDES = ("CA", "US", "unknown")
+# A tip the NLU could not place in a category: stored, and read by a human in the
+# ``unclassified`` queue of the rules file (the shared joint queue by default).
+UNKNOWN_CATEGORY = "unknown"
 
 
 class RulesFileError(ValueError):
@@ -49,6 +52,7 @@ class RulesFile(BaseModel, extra=Extra.forbid):
     version: int
     queues: Dict[str, QueueSpec]
     routes: Dict[str, RouteSpec]
+    unclassified: Optional[str] = None
 
     @root_validator(skip_on_failure=True)
     def _consistent(cls, values: dict) -> dict:  # noqa: N805
@@ -67,6 +71,15 @@ class RulesFile(BaseModel, extra=Extra.forbid):
                     raise ValueError(
                         f"routes.{category}: queue {queue!r} is not declared under queues"
                     )
+        unclassified = values.get("unclassified")
+        if unclassified is None:
+            shared = [code for code, spec in values["queues"].items() if spec.shared]
+            if not shared:
+                raise ValueError("unclassified: name the queue of tips with no category "
+                                 "(no queue is marked shared)")
+            values["unclassified"] = shared[0]
+        elif unclassified not in queues:
+            raise ValueError(f"unclassified: queue {unclassified!r} is not declared under queues")
         return values
 
 
@@ -110,6 +123,8 @@ class RoutingTable:
 
     def route(self, category: str, side: str, on_water: bool = False) -> Route:
         """The queue for a tip of ``category`` on ``side``."""
+        if category == UNKNOWN_CATEGORY:
+            return Route(str(self._spec.unclassified), UNKNOWN_CATEGORY)
         if category not in self._spec.routes:
             raise KeyError(f"no route for category {category!r}")
         if side not in SIDES:

@@ -71,6 +71,9 @@ class Tip(Base):
     entities = Column(JSON, nullable=False, default=list)
     assigned_to = Column(String(64))
     duplicate_of_id = Column(Integer, ForeignKey("tips.id"))
+    # Rasa's message id of the turn that created the tip ("inbox-<id>" for every channel
+    # message): a turn run again after a crash or an outage returns this tip, not a new one
+    inbound_id = Column(String(64))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -86,6 +89,7 @@ class Tip(Base):
         Index("ix_tips_urgency_created", "urgency", "created_at"),
         Index("ix_tips_updated_id", "updated_at", "id"),
         Index("ix_tips_duplicate_of", "duplicate_of_id"),
+        Index("uq_tips_inbound_id", "inbound_id", unique=True),
     )
 
 
@@ -146,7 +150,11 @@ class AuditEntry(Base):
 
 
 class InboundMessage(Base):
-    """Every message accepted from a channel, before processing: idempotency and no loss."""
+    """Every message accepted from a channel, before its turn: idempotency and no loss.
+
+    ``contact_hash`` is the channel's sender key (SMS: keyed hash of the number; web chat:
+    the random session id; REST: the sender id). Lifecycle in ``bot/inbox/store.py``.
+    """
 
     __tablename__ = "inbound_messages"
     id = Column(Integer, primary_key=True)
@@ -155,6 +163,16 @@ class InboundMessage(Base):
     contact_hash = Column(String(64), nullable=False, index=True)
     text = Column(Text, nullable=False, default="")
     media = Column(JSON, nullable=False, default=list)
-    status = Column(String(16), nullable=False, default="received")  # received | processed
+    meta = Column(JSON)  # the turn's metadata (web chat: shared location, interface language)
+    # received | deferred | processing | processed | failed | refused (bot/inbox/store.py)
+    status = Column(String(16), nullable=False, default="received")
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    retry_at = Column(DateTime(timezone=True))  # not retried before (back-off)
+    lease_until = Column(DateTime(timezone=True))  # a processing claim expires then
+    handled_at = Column(DateTime(timezone=True))  # set by the actions: the effect is durable
+    delayed_at = Column(DateTime(timezone=True))  # the "delayed" reply went out (once)
     received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_inbound_external"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_inbound_external"),
+        Index("ix_inbound_channel_status", "channel", "status"),
+    )

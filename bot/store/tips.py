@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.routing.router import RoutingResult
@@ -30,6 +31,7 @@ class NewTip:
     entities: List[Dict[str, Any]] = field(default_factory=list)
     incident_time: Optional[str] = None
     attachments: List[Dict[str, str]] = field(default_factory=list)
+    inbound_id: Optional[str] = None  # Rasa's message id of the turn: one tip per message
 
 
 def audit(session: Session, tip: Optional[Tip], actor: str, action: str,
@@ -39,8 +41,24 @@ def audit(session: Session, tip: Optional[Tip], actor: str, action: str,
                            before=before, after=after))
 
 
+def tip_for_inbound(session: Session, inbound_id: Optional[str]) -> Optional[Tip]:
+    """The tip created by the turn of this inbound message, if any."""
+    if not inbound_id:
+        return None
+    return session.execute(select(Tip).where(Tip.inbound_id == inbound_id)).scalar_one_or_none()
+
+
 def create_tip(session: Session, new: NewTip, routing: RoutingResult) -> Tip:
-    """Store a tip with its first message, routing decision and audit entry."""
+    """Store a tip with its first message, routing decision and audit entry.
+
+    Idempotent per inbound message: a turn run again (after a crash, an action server
+    that failed after the commit) gets the tip of its first run. When two runs race, the
+    loser's transaction (the tip is its first write) is rolled back, the winner's returned.
+    """
+    inbound_id = new.inbound_id if new.inbound_id and len(new.inbound_id) <= 64 else None
+    existing = tip_for_inbound(session, inbound_id)
+    if existing is not None:
+        return existing
     for _ in range(8):
         reference = new_reference()
         if session.execute(select(Tip.id).where(Tip.reference == reference)).first() is None:
@@ -54,10 +72,17 @@ def create_tip(session: Session, new: NewTip, routing: RoutingResult) -> Tip:
         category_confidence=new.category_confidence, urgency=routing.urgency,
         queue=routing.queue, status="new", location_text=loc.text, location_side=loc.side,
         location_place=loc.place, location_lat=loc.lat, location_lon=loc.lon,
-        incident_time=new.incident_time, entities=new.entities,
+        incident_time=new.incident_time, entities=new.entities, inbound_id=inbound_id,
     )
     session.add(tip)
-    session.flush()  # a collision with a concurrent writer fails the unique constraint
+    try:
+        session.flush()  # a collision with a concurrent writer fails a unique constraint
+    except IntegrityError:
+        session.rollback()
+        existing = tip_for_inbound(session, inbound_id)
+        if existing is None:
+            raise
+        return existing
     session.add(TipMessage(tip_id=tip.id, direction="in", author="tipster",
                            text=new.original_text, translated_text=new.translated_text,
                            language=new.language))

@@ -73,13 +73,19 @@ def test_the_bundle_is_rewritten_without_font_services() -> None:
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated tips database; the outbox delivery reads this one."""
+    """A migrated tips database; the outbox delivery reads this one, and the channel's
+    inbox (bot/inbox) stores the messages in it."""
+    from tests.support.twilio import reset_process_state
+
     url = f"sqlite:///{tmp_path_factory.mktemp('webchat-parts') / 'tips.db'}"
     migrate.upgrade(url)
     patch = pytest.MonkeyPatch()
     patch.setattr(delivery, "session_scope", lambda: session_scope(url))
+    patch.setenv("TIPLINE_DATABASE_URL", url)
+    reset_process_state()
     yield url
     patch.undo()
+    reset_process_state()
 
 
 def test_outbox_messages_are_claimed_once(database: str) -> None:

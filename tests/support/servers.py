@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -21,8 +22,9 @@ ARTIFACTS = Path(os.environ.get("TIPLINE_TEST_ARTIFACTS", ROOT / "test-artifacts
 
 
 def stack_env(tmp: Path, database_url: str, **settings: str) -> Dict[str, str]:
-    """Environment of a test or benchmark stack: its own database, fresh secrets, loopback
-    only, translation off unless ``settings`` (``TIPLINE_*`` names) say otherwise."""
+    """Environment of a test or benchmark stack: its own database, fresh secrets (Rasa's API
+    token among them), loopback only, translation off unless ``settings`` (``TIPLINE_*``
+    names) say otherwise."""
     return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -30,6 +32,7 @@ def stack_env(tmp: Path, database_url: str, **settings: str) -> Dict[str, str]:
         "TIPLINE_VAR_DIR": str(tmp),
         "TIPLINE_HASH_KEY": "test-hash-key-" + uuid.uuid4().hex,
         "TIPLINE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "TIPLINE_RASA_API_TOKEN": secrets.token_hex(16),
         "TIPLINE_TRANSLATION_PROVIDER": "none",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SANIC_HOST": "127.0.0.1",
@@ -51,10 +54,13 @@ def write_endpoints(tmp: Path, tracker_store: Optional[dict] = None,
     return path
 
 
+REST_CHANNEL = "bot.channels.rest.DurableRestInput"  # /webhooks/rest/webhook, durable
+
+
 def write_credentials(tmp: Path, extra: Optional[dict] = None) -> Path:
-    """credentials.yml of a stack: the REST channel plus ``extra`` channels."""
+    """credentials.yml of a stack: the (durable) REST channel plus ``extra`` channels."""
     path = tmp / "credentials.yml"
-    path.write_text(yaml.safe_dump({"rest": None, **(extra or {})}))
+    path.write_text(yaml.safe_dump({REST_CHANNEL: None, **(extra or {})}))
     return path
 
 
@@ -117,7 +123,12 @@ class Server:
 
 @dataclass
 class TipLineStack:
-    """An action server and a Rasa server sharing one tips database."""
+    """An action server and a Rasa server sharing one tips database.
+
+    Rasa runs with its HTTP API (``/model/parse`` for tests and benchmarks) behind the token
+    ``TIPLINE_RASA_API_TOKEN`` of ``env`` (bot.serve refuses the API without one): send
+    ``params=stack.api_auth`` with API calls, or use ``parse``.
+    """
 
     env: Dict[str, str]
     workdir: Path
@@ -130,6 +141,11 @@ class TipLineStack:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def api_auth(self) -> Dict[str, str]:
+        """Query parameters authenticating a call to Rasa's HTTP API (``?token=``)."""
+        return {"token": self.env["TIPLINE_RASA_API_TOKEN"]}
 
     def start(self) -> TipLineStack:
         env = {**self.env, "TIPLINE_ACTIONS_PORT": str(self.actions_port),
@@ -147,7 +163,7 @@ class TipLineStack:
                                "-i", "127.0.0.1",
                                "--port", str(self.rasa_port), "--endpoints", str(self.endpoints),
                                "--credentials", str(self.credentials)], env,
-                      f"{self.url}/status", ARTIFACTS / f"{tag}-rasa.log")
+                      f"{self.url}/", ARTIFACTS / f"{tag}-rasa.log")
         self.servers = [actions.start(), rasa]
         rasa.start(timeout=300)
         return self
@@ -164,6 +180,13 @@ class TipLineStack:
         response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         return [m.get("text", "") for m in response.json()]
+
+    def parse(self, text: str, timeout: float = 60) -> dict:
+        """Rasa's NLU result for ``text`` (``POST /model/parse``, with the API token)."""
+        response = requests.post(f"{self.url}/model/parse", json={"text": text},
+                                 params=self.api_auth, timeout=timeout)
+        response.raise_for_status()
+        return response.json()
 
     def logs(self) -> str:
         return "\n".join(s.log.read_text(errors="replace") for s in self.servers if s.log.exists())

@@ -178,7 +178,7 @@ def reset_process_state() -> None:
     import bot.outbound
     import bot.translation
     from bot.channels.twilio.sender import set_sender
-    from bot.messages import get_catalog
+    from bot.messages import get_catalog, get_officer_replies
     from bot.settings import get_settings
     from bot.store.db import get_engine
 
@@ -187,6 +187,7 @@ def reset_process_state() -> None:
     get_engine.cache_clear()
     get_settings.cache_clear()
     get_catalog.cache_clear()
+    get_officer_replies.cache_clear()
     bot.translation._service = None
     set_sender(None)
     bot.outbound._senders.pop("sms", None)

@@ -1,29 +1,33 @@
-"""Pure helpers of the console: filters, LIKE escaping, cursors, CSV cells, links, passwords."""
+"""Pure helpers of the console: filters, LIKE escaping, cursors, CSV cells, links, passwords,
+redirect targets, login throttling and log escaping."""
 
 from __future__ import annotations
 
+import base64
+import io
+import logging
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.console.context import local_target
+from bot.console.cursors import Cursor, decode_cursor, encode_cursor
 from bot.console.display import age, change_rows, entity_rows, link_url
 from bot.console.export import COLUMNS, csv_lines, neutralise
-from bot.console.queries import (
-    Cursor,
-    TipFilters,
-    decode_cursor,
-    encode_cursor,
-    like_pattern,
-)
+from bot.console.queries import TipFilters, like_pattern
 from bot.console.security import (
-    LoginLimiter,
     check_password_policy,
     hash_password,
     new_api_token,
     token_digest,
     verify_password,
 )
+from bot.console.throttle import DeviceCookies, LoginThrottle
+from bot.logging_safe import SafeLogFilter, escape
 from bot.store.models import Tip
+from tests.support.servers import ROOT
 
 
 @pytest.mark.parametrize(("cell", "expected"), [
@@ -138,14 +142,153 @@ def test_api_tokens_are_random_and_stored_hashed() -> None:
     assert token_digest(first) != first and len(token_digest(first)) == 64
 
 
-def test_login_limiter_counts_failures_per_user_and_per_address() -> None:
-    limiter = LoginLimiter("memory://", "3 per minute", "5 per minute")
-    for _ in range(3):
-        assert limiter.check("alice", "10.0.0.1").allowed
-        limiter.failed("alice", "10.0.0.1")
-    verdict = limiter.check("Alice ", "10.0.0.9")  # same user from elsewhere: still blocked
-    assert not verdict.allowed and 1 <= verdict.retry_after <= 60
-    assert limiter.check("bob", "10.0.0.1").allowed
-    limiter.failed("bob", "10.0.0.1")
-    limiter.failed("carol", "10.0.0.1")
-    assert not limiter.check("dave", "10.0.0.1").allowed  # the address is over its limit
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_each_failure_doubles_the_wait_of_the_account_up_to_its_cap() -> None:
+    clock = FakeClock()
+    throttle = LoginThrottle("memory://", "5 per 5 minutes", "100 per 5 minutes", clock)
+    waits = []
+    for _ in range(8):
+        assert throttle.retry_after("alice", "10.0.0.1") == 0  # an attempt may be made
+        throttle.failed("alice", "10.0.0.1")
+        waits.append(throttle.retry_after("Alice ", "10.0.0.9"))  # the account, from anywhere
+        clock.now += waits[-1]
+    assert waits == [2, 4, 8, 16, 32, 60, 60, 60]
+    assert throttle.retry_after("bob", "10.0.0.1") == 0  # another account is not slowed
+
+
+def test_a_known_browser_waits_on_its_own_count_not_the_account() -> None:
+    clock = FakeClock()
+    throttle = LoginThrottle("memory://", "5 per 5 minutes", "100 per 5 minutes", clock)
+    for _ in range(4):
+        throttle.failed("alice", "203.0.113.9")  # someone else guessing
+    assert throttle.retry_after("alice", "10.0.0.1") == 16
+    assert throttle.retry_after("alice", "10.0.0.1", device="dev-1") == 0
+    throttle.failed("alice", "10.0.0.1", device="dev-1")  # the officer mistypes
+    assert throttle.retry_after("alice", "10.0.0.1", device="dev-1") == 2
+    assert throttle.retry_after("alice", "10.0.0.1", device="dev-2") == 0
+
+
+def test_an_address_gets_its_free_failures_then_waits_too() -> None:
+    clock = FakeClock()
+    throttle = LoginThrottle("memory://", "5 per 5 minutes", "3 per 5 minutes", clock)
+    for name in ("a1", "a2", "a3"):
+        throttle.failed(name, "10.0.0.1")
+    assert throttle.retry_after("zed", "10.0.0.1") == 0  # three free failures
+    throttle.failed("a4", "10.0.0.1")
+    assert throttle.retry_after("zed", "10.0.0.1") == 2
+    assert throttle.retry_after("zed", "10.0.0.2") == 0
+    clock.now += 2
+    assert throttle.retry_after("zed", "10.0.0.1") == 0
+
+
+def test_administrators_are_told_once_when_an_account_sees_many_failures() -> None:
+    throttle = LoginThrottle("memory://", "3 per 5 minutes", "100 per 5 minutes", FakeClock())
+    alerts = [throttle.should_alert("alice", throttle.failed("alice", "10.0.0.1"))
+              for _ in range(6)]
+    assert alerts == [False, False, True, False, False, False]
+
+
+def test_device_cookies_are_signed_and_remember_a_few_officers() -> None:
+    devices = DeviceCookies("s" * 40)
+    value = devices.issue(None, [], "alice")
+    device, names = devices.read(value)
+    assert device and names == ["alice"]
+    again = devices.read(devices.issue(device, names, "bob"))
+    assert again == (device, ["bob", "alice"])
+    assert devices.read(value[:-2] + "xx") == (None, [])
+    assert DeviceCookies("t" * 40).read(value) == (None, [])
+    assert devices.read(None) == (None, [])
+    for i in range(20):
+        names = devices.read(devices.issue(device, names, f"officer{i}"))[1]
+    assert len(names) == 8
+
+
+def b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("since", [
+    b64("2024-01-01T00:00:00+00:00|99999999999999999999999"),  # too big for any column
+    b64("2024-01-01T00:00:00+00:00|-1"),
+    b64("2024-01-01T00:00:00+00:00|\u0661\u0662"),  # non-ASCII digits
+    b64("2024-01-01T00:00:00+00:00|1_000"),
+    b64("2024-13-45T00:00:00+00:00|1"),
+    b64("9999-12-31T23:59:59-05:00|1"),  # past the last UTC moment
+    b64("2024-01-01T00:00:00+00:00|1|0001-01-01T00:00:00+14:00"),
+    "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-05:00", "2024-01-01T25:00:00",
+])
+def test_crafted_cursors_are_refused(since: str) -> None:
+    with pytest.raises(ValueError, match="since must be"):
+        decode_cursor(since)
+
+
+def test_cursors_before_the_epoch_start_at_the_epoch() -> None:
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    assert decode_cursor("0001-01-01T00:00:00Z") == Cursor(epoch)
+    cursor = decode_cursor(b64("2024-01-01T00:00:00+00:00|7|0001-01-01T00:00:00+00:00"))
+    assert cursor.tip_id == 7 and cursor.started == epoch
+
+
+@pytest.mark.parametrize("target", [
+    "/\t/evil.example/phish", "/%09/evil.example/phish", "//evil.example", "///evil.example",
+    "/\\evil.example", "\\\\evil.example", "/%5Cevil.example", "/%2F%2Fevil.example",
+    "/%2f/evil.example", "https://evil.example/", "javascript:alert(1)", "evil.example",
+    "/\n/evil.example", "/\r\nSet-Cookie: x=1", "/%0d%0aSet-Cookie:x=1", "/ /evil.example",
+    "/\u2028/evil.example", "/\x85/evil.example", "/\x0b/evil.example", "/a//b", "/\x00",
+    "/" + "a" * 3000, "", None,
+])
+def test_only_local_paths_are_redirect_targets(target: str) -> None:
+    assert local_target(target, "/") == "/"
+
+
+@pytest.mark.parametrize("target", ["/tips/AB2CD3", "/?status=all&q=white+van", "/account",
+                                    "/?q=http%3A%2F%2Fexample.org"])
+def test_local_paths_are_kept(target: str) -> None:
+    assert local_target(target, "/") == target
+
+
+def test_log_filter_escapes_control_characters_in_message_and_arguments() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(SafeLogFilter())
+    log = logging.getLogger("tests.logsafe")
+    log.propagate, log.level = False, logging.INFO
+    log.addHandler(handler)
+    try:
+        log.info("a\nINFO forged")
+        log.warning("MessageSid %s", "SM1\r\nINFO bot forged\u2028\x1b[31m\t")
+    finally:
+        log.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert lines == ["INFO a\\nINFO forged",
+                     "WARNING MessageSid SM1\\r\\nINFO bot forged\\u2028\\x1b[31m\\t"]
+    assert escape("plain text, 100 %") == "plain text, 100 %"
+
+
+def test_installed_logging_keeps_one_record_on_one_line() -> None:
+    script = (
+        "import logging\n"
+        "from bot import logging_safe\n"
+        "logging.basicConfig(format='%(levelname)s %(name)s %(message)s')\n"
+        "logging_safe.install()\n"
+        "log = logging.getLogger('bot.channels.twilio.gateway')\n"
+        "log.warning('a\\nINFO forged')\n"
+        "log.warning('refused (MessageSid %s)', 'SM1\\r\\nINFO x')\n"
+        "try:\n    raise ValueError('boom\\nINFO forged')\n"
+        "except ValueError:\n    log.exception('failed')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env={"PYTHONPATH": str(ROOT)})
+    lines = done.stderr.splitlines()
+    assert lines[:2] == ["WARNING bot.channels.twilio.gateway a\\nINFO forged",
+                         "WARNING bot.channels.twilio.gateway refused (MessageSid SM1\\r\\nINFO x)"]
+    starts = [line for line in lines if not line.startswith(" ")]
+    assert starts == lines[:2] + ["ERROR bot.channels.twilio.gateway failed"]  # traceback indented

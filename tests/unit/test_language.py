@@ -203,13 +203,15 @@ def test_identifier_refuses_unknown_languages() -> None:
 
 def test_shipped_language_file() -> None:
     assert CONFIG.default == "en"
-    assert CONFIG.native == ("en", "fr", "es")
+    assert CONFIG.native == CONFIG.community  # every community language is native
+    assert len(CONFIG.community) == 21
     assert {"pt", "de", "it", "ar", "zh", "pa"} <= set(CONFIG.community)
+    assert CONFIG.likely == ("en", "fr", "es")
     assert (CONFIG.min_letters, CONFIG.min_confidence) == (12, 0.8)
 
 
 GOOD = {"default": "en", "native": ["en", "fr"], "community": ["en", "fr", "de"],
-        "min_letters": 10, "min_confidence": 0.7}
+        "likely": ["en", "fr"], "min_letters": 10, "min_confidence": 0.7}
 
 
 @pytest.mark.parametrize(
@@ -220,6 +222,7 @@ GOOD = {"default": "en", "native": ["en", "fr"], "community": ["en", "fr", "de"]
         ({"community": []}, "community"),
         ({"default": "es"}, "default"),
         ({"native": ["en", "es"]}, "native: not in community: es"),
+        ({"likely": ["en", "pt"]}, "likely: not in community: pt"),
         ({"min_letters": -1}, "min_letters"),
         ({"min_letters": "12"}, "min_letters"),
         ({"min_confidence": 1.5}, "min_confidence"),

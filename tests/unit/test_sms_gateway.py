@@ -1,5 +1,6 @@
 """The SMS channel's webhook and bot-turn pipeline (``SmsGateway``), without Rasa: signed
-webhooks, idempotency, fast acknowledgement, keywords, rate limit, media, crash recovery."""
+webhooks, idempotency, fast acknowledgement, keywords, rate limit, media, retries, crash
+recovery."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from bot.channels.twilio.gateway import EMPTY_TWIML, SmsGateway, WebhookResult
 from bot.channels.twilio.store import OutboundMessage
 from bot.conversation import Turn
+from bot.inbox.agent import RecordedTurn
 from bot.intake import receive_tip
 from bot.privacy.keys import AddressCipher, contact_hash
 from bot.store.db import session_scope
@@ -47,7 +49,8 @@ def env(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
         api: FakeTwilioApi) -> Iterator[dict]:
     api.reset()
     with sms_environment(tmp_path, api, tmp_path_factory.getbasetemp(),
-                         TIPLINE_TWILIO_RATE_LIMIT="100/minute") as values:
+                         TIPLINE_TWILIO_RATE_LIMIT="100/minute", TIPLINE_INBOX_RETRY_BASE="0.05",
+                         TIPLINE_INBOX_RETRY_MAX="0.2") as values:
         yield values
     api.reset()
 
@@ -55,20 +58,23 @@ def env(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
 class FakeBot:
     """Stands in for Rasa's agent: records turns, stores tips for texts saying "tip"."""
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, failures: int = 10**6) -> None:
         self.turns: List[UserMessage] = []
         self.delay = delay
         self.language = "en"
+        self.failures = failures  # how many times "boom" fails before it works
 
     async def __call__(self, message: UserMessage) -> None:
         self.turns.append(message)
         if self.delay:
             await asyncio.sleep(self.delay)
-        if message.text == "boom":
+        if message.text == "boom" and self.failures > 0:
+            self.failures -= 1
             raise RuntimeError("the NLU exploded")
         if "tip" in (message.text or ""):
             turn = Turn(message.text, message.text, "not_needed", "en", 0.99, True,
-                        "drug_smuggling", 0.9, metadata=message.metadata or {})
+                        "drug_smuggling", 0.9, metadata=message.metadata or {},
+                        message_id=message.message_id)
             receipt = await asyncio.to_thread(receive_tip, turn, message.sender_id, "sms", "en")
             await message.output_channel.send_text_message(
                 message.sender_id, f"Thank you. Your tip is recorded with reference "
@@ -276,7 +282,32 @@ def test_messages_of_a_sender_are_processed_in_order(env: dict) -> None:
     assert [t.text for t in bot.turns] == texts
 
 
-def test_a_failing_turn_is_kept_and_retried_at_the_next_start(env: dict) -> None:
+def test_a_failing_turn_is_retried_until_it_works_and_the_tipster_told_once(
+        env: dict, api: FakeTwilioApi) -> None:
+    bot = FakeBot(failures=2)
+
+    async def scenario() -> None:
+        gateway = make_gateway(bot)
+        await post(gateway, hooks().form(NUMBER, "boom"))
+        await post(gateway, hooks().form(NUMBER, "a tip after the failure"))
+        await gateway.idle()
+
+    run(scenario)
+    assert [t.text for t in bot.turns] == ["boom"] * 3 + ["a tip after the failure"]  # in order
+    assert [(r.status, r.attempts) for r in inbound_rows()] == [("processed", 2),
+                                                                ("processed", 0)]
+    bodies = [m.body for m in api.wait_for(lambda m: len(m) == 3)]
+    assert sum("shortly" in b for b in bodies) == 1  # the "delayed" reply, once
+    assert bodies[1] == "Hello." and tips()[0].reference in bodies[2]
+
+
+def test_a_turn_failing_every_time_is_set_aside_then_requeued(env: dict) -> None:
+    import os
+
+    os.environ["TIPLINE_INBOX_MAX_ATTEMPTS"] = "3"
+    from bot.settings import get_settings
+
+    get_settings.cache_clear()
     bot = FakeBot()
 
     async def scenario() -> None:
@@ -285,48 +316,89 @@ def test_a_failing_turn_is_kept_and_retried_at_the_next_start(env: dict) -> None
         await post(gateway, hooks().form(NUMBER, "a tip after the failure"))
         await gateway.idle()
         assert [r.status for r in inbound_rows()] == ["failed", "processed"]
-        bot_after_restart = FakeBot()
-        restarted = make_gateway(bot_after_restart)
-        bot_after_restart.turns = []
-        await restarted.recover(include_failed=True)
+        bot.failures = 0
+        restarted = make_gateway(bot)
+        await restarted.recover(include_failed=True)  # at the next start
         await restarted.idle()
-        assert [t.text for t in bot_after_restart.turns] == ["boom"]
 
-    run(scenario)
+    try:
+        run(scenario)
+    finally:
+        os.environ.pop("TIPLINE_INBOX_MAX_ATTEMPTS")
+        get_settings.cache_clear()
+    assert [t.text for t in bot.turns] == ["boom"] * 3 + ["a tip after the failure", "boom"]
+    assert [r.status for r in inbound_rows()] == ["processed", "processed"]
 
 
-def test_crash_recovery_processes_what_was_left(env: dict) -> None:
+class FakeLink:
+    """Rasa's agent as the inbox reads it: SMd's turn is in the tracker already."""
+
+    def __init__(self, recorded: dict) -> None:
+        self.turns = recorded
+
+    def ready(self) -> bool:
+        return True
+
+    async def recorded(self, _sender: str, key: str) -> Optional[RecordedTurn]:
+        return self.turns.get(key)
+
+    async def language(self, *_args: Any) -> str:
+        return "en"
+
+
+def test_crash_recovery_processes_what_was_left(env: dict, api: FakeTwilioApi) -> None:
+    from datetime import timedelta
+
+    from bot.store.models import utcnow
+
     bot = FakeBot()
     key = contact_hash(NUMBER)
+    expired = utcnow() - timedelta(seconds=1)
     with session_scope() as session:
         session.add(Contact(channel="sms", contact_hash=key, opted_out=False,
                             address_encrypted=AddressCipher().encrypt(NUMBER)))
         for sid, status, text in (("SMa", "processed", "old"), ("SMb", "received", "a tip one"),
-                                  ("SMc", "deferred", "two"), ("SMd", "processing", "three")):
+                                  ("SMc", "deferred", "two"), ("SMd", "processing", "three"),
+                                  ("SMe", "processing", "four")):
             session.add(InboundMessage(channel="sms", external_id=sid, contact_hash=key,
-                                       text=text, media=[], status=status))
-    recorded = {"SMd"}
-
-    async def turn_recorded(_sender: str, message_id: str) -> bool:
-        return message_id in recorded
+                                       text=text, media=[], status=status,
+                                       lease_until=expired if status == "processing" else None))
+    with session_scope() as session:
+        ids = dict(session.execute(select(InboundMessage.external_id, InboundMessage.id)).all())
+    recorded = {f"inbox-{ids['SMd']}": RecordedTurn([{"text": "Three, noted."}], custom=False)}
 
     async def scenario() -> None:
         gateway = make_gateway(bot)
-        gateway.turn_recorded = turn_recorded
-        from bot.channels.twilio import gateway as gateway_module
-
-        gateway_module.STALE_PROCESSING = type(gateway_module.STALE_PROCESSING)(0)
+        gateway.link = FakeLink(recorded)  # type: ignore[assignment]
         try:
             await gateway.start()
             await gateway.idle()
         finally:
-            gateway_module.STALE_PROCESSING = type(gateway_module.STALE_PROCESSING)(minutes=5)
             await gateway.stop()
 
     run(scenario)
-    assert [t.text for t in bot.turns] == ["a tip one", "two"]  # SMd's turn was recorded
+    # SMd's turn was recorded: its replies are sent, it is not run again; SMe's was not
+    assert [t.text for t in bot.turns] == ["a tip one", "two", "four"]
     assert {r.external_id: r.status for r in inbound_rows()} == {
-        "SMa": "processed", "SMb": "processed", "SMc": "processed", "SMd": "processed"}
+        "SMa": "processed", "SMb": "processed", "SMc": "processed", "SMd": "processed",
+        "SMe": "processed"}
+    assert "Three, noted." in [m.body for m in api.wait_for(lambda m: len(m) == 4)]
+
+
+def test_a_body_over_the_sms_limit_is_refused_with_a_reply(env: dict, api: FakeTwilioApi) -> None:
+    bot = FakeBot()
+
+    async def scenario() -> None:
+        gateway = make_gateway(bot)
+        assert (await post(gateway, hooks().form(NUMBER, "a tip " + "x" * 1600))).status == 200
+        await gateway.idle()
+
+    run(scenario)
+    assert bot.turns == [] and tips() == []
+    [row] = inbound_rows()
+    assert (row.status, row.text) == ("refused", "")  # a replay creates nothing either
+    [reply] = api.wait_for(lambda m: len(m) == 1)
+    assert "1600" in reply.body and "not saved" in reply.body
 
 
 # -- keywords -------------------------------------------------------------------------------

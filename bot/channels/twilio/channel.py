@@ -16,14 +16,12 @@ The work is in ``gateway.SmsGateway``; this module only adapts Sanic and Rasa to
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -31,13 +29,13 @@ from sanic.response import HTTPResponse
 from bot.channels.twilio.gateway import INPUT_CHANNEL, SmsGateway
 from bot.channels.twilio.sender import TwilioSender, officer_sender, set_sender
 from bot.channels.twilio.signature import SIGNATURE_HEADER
+from bot.inbox.agent import AgentLink
 from bot.outbound import register_sender
 from bot.settings import TwilioSettings, get_settings
 
 log = logging.getLogger(__name__)
 CREDENTIAL_KEYS = ("account_sid", "auth_token", "from_number", "messaging_service_sid",
                    "public_url", "api_base_url", "rate_limit")
-AGENT_WAIT_SECONDS = 600.0
 
 
 def settings_from_credentials(credentials: Optional[Dict[str, Any]]) -> TwilioSettings:
@@ -66,6 +64,8 @@ class TwilioTipChannel(InputChannel):
         self.settings = settings or get_settings().twilio
         sender = TwilioSender(self.settings)
         self.gateway = SmsGateway(self.settings, sender=sender)
+        self.link = AgentLink()
+        self.gateway.link = self.link  # its drains wait for the agent; recovery reads it
         # officer replies in this process go through the same account and number
         set_sender(sender)
         register_sender("sms", officer_sender)
@@ -103,28 +103,9 @@ class TwilioTipChannel(InputChannel):
 
     async def _connect(self, app: Any) -> None:
         """Once Rasa's agent is loaded: read the tracker for language and recovery."""
-        waited = 0.0
-        while not _agent_ready(app) and waited < AGENT_WAIT_SECONDS:
-            await asyncio.sleep(0.5)
-            waited += 0.5
-        if not _agent_ready(app):
-            log.error("tipline_twilio: the Rasa agent never became ready; no recovery run")
+        if not await self.link.connect(app):
             return
-        agent = app.ctx.agent
-
-        async def read_language(sender_id: str) -> Optional[str]:
-            tracker = await agent.tracker_store.retrieve(sender_id)
-            value = tracker.get_slot("language") if tracker else None
-            return str(value) if value else None
-
-        async def turn_recorded(sender_id: str, message_id: str) -> bool:
-            tracker = await agent.tracker_store.retrieve(sender_id)
-            return bool(tracker) and any(
-                isinstance(e, UserUttered) and e.message_id == message_id
-                for e in tracker.events)
-
-        self.gateway.read_language = read_language
-        self.gateway.turn_recorded = turn_recorded
+        self.gateway.read_language = self.link.slot
         await self.gateway.start()
 
     def get_output_channel(self) -> None:
@@ -138,8 +119,3 @@ def form_of(request: Request) -> Dict[str, List[str]]:
     if "application/x-www-form-urlencoded" not in (request.content_type or ""):
         return {}
     return parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True)
-
-
-def _agent_ready(app: Any) -> bool:
-    agent = getattr(app.ctx, "agent", None)
-    return agent is not None and agent.is_ready()

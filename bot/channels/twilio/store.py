@@ -1,28 +1,21 @@
-"""What the SMS channel keeps: contacts, inbound messages (idempotency, no loss), outbound
-records. Synchronous functions, called from worker threads; parameterised SQL only.
-
-Inbound message lifecycle (``inbound_messages.status``)::
-
-    received ──claim──> processing ──> processed
-    deferred (over the rate limit) ──claim──> processing      failed (turn raised; retried
-                                                               at the next start)
-"""
+"""What the SMS channel keeps: contacts and outbound records; its inbound messages are in
+the inbox (bot/inbox/store.py). Synchronous functions, called from worker threads;
+parameterised SQL only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Sequence
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, select, update
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from bot.store.models import Attachment, Base, Contact, InboundMessage, Tip, utcnow
+from bot.inbox.store import aware as inbox_aware
+from bot.store.models import Attachment, Base, Contact, Tip, utcnow
 
 CHANNEL = "sms"
-PENDING = ("received", "deferred")
-RECOVERABLE = ("received", "deferred", "processing", "failed")
 
 
 class OutboundMessage(Base):
@@ -46,36 +39,15 @@ class OutboundMessage(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
 
 
-@dataclass(frozen=True)
-class PendingMessage:
-    """An inbound message waiting for its bot turn."""
-
-    id: int
-    external_id: str
-    contact_hash: str
-    text: str
-    media: List[Dict[str, str]]
-    status: str
-
-
 # -- the webhook's transaction, in SQLAlchemy Core (it runs for every message, fast) --------
 
 CONTACTS = Contact.__table__
-INBOUND = InboundMessage.__table__
 
 
 @dataclass(frozen=True)
 class ContactState:
     opted_out: bool
     language: Optional[str]
-
-
-def known(conn: Connection, external_id: str) -> bool:
-    """True if this MessageSid was accepted before (a replay)."""
-    return conn.execute(
-        select(INBOUND.c.id).where(INBOUND.c.channel == CHANNEL,
-                                   INBOUND.c.external_id == external_id)
-    ).first() is not None
 
 
 def upsert_contact(conn: Connection, contact_hash: str, encrypted_address: str) -> ContactState:
@@ -101,13 +73,6 @@ def set_opted_out(conn: Connection, contact_hash: str, opted_out: bool) -> None:
                  .values(opted_out=opted_out, updated_at=utcnow()))
 
 
-def insert_inbound(conn: Connection, external_id: str, contact_hash: str, text: str,
-                   media: Sequence[Dict[str, str]], status: str) -> None:
-    conn.execute(INBOUND.insert().values(channel=CHANNEL, external_id=external_id,
-                                         contact_hash=contact_hash, text=text,
-                                         media=list(media), status=status))
-
-
 # -- ORM helpers for the rest ------------------------------------------------------------
 
 def find_contact(session: Session, contact_hash: str) -> Optional[Contact]:
@@ -116,82 +81,9 @@ def find_contact(session: Session, contact_hash: str) -> Optional[Contact]:
     ).scalar_one_or_none()
 
 
-def next_pending(session: Session, contact_hash: str) -> Optional[PendingMessage]:
-    """The oldest message of this sender still waiting for its turn."""
-    row = session.execute(
-        select(InboundMessage).where(InboundMessage.channel == CHANNEL,
-                                     InboundMessage.contact_hash == contact_hash,
-                                     InboundMessage.status.in_(PENDING))
-        .order_by(InboundMessage.id).limit(1)
-    ).scalar_one_or_none()
-    if row is None:
-        return None
-    return PendingMessage(row.id, row.external_id, row.contact_hash, row.text or "",
-                          list(row.media or []), row.status)
-
-
-def claim(session: Session, message_id: int, statuses: Sequence[str] = PENDING) -> bool:
-    """Atomically take a message for processing (False: another worker has it)."""
-    result = session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.id == message_id, InboundMessage.status.in_(list(statuses)))
-        .values(status="processing")
-    )
-    return result.rowcount == 1
-
-
-def set_status(session: Session, message_id: int, status: str) -> None:
-    session.execute(update(InboundMessage).where(InboundMessage.id == message_id)
-                    .values(status=status))
-
-
-def senders_to_recover(session: Session, stale_after: timedelta,
-                       include_failed: bool = True) -> List[str]:
-    """Senders with messages left unprocessed by a stopped process.
-
-    ``processing`` rows count only once older than ``stale_after`` (another live replica
-    may be working on a fresh one); ``failed`` ones only when ``include_failed`` (at start).
-    """
-    cutoff = utcnow() - stale_after
-    statuses = RECOVERABLE if include_failed else tuple(s for s in RECOVERABLE if s != "failed")
-    rows = session.execute(
-        select(InboundMessage.contact_hash, InboundMessage.status, InboundMessage.received_at)
-        .where(InboundMessage.channel == CHANNEL, InboundMessage.status.in_(statuses))
-        .order_by(InboundMessage.id)
-    ).all()
-    senders: List[str] = []
-    for contact_hash, status, received_at in rows:
-        if status == "processing" and aware(received_at) > cutoff:
-            continue
-        if contact_hash not in senders:
-            senders.append(contact_hash)
-    return senders
-
-
-def release_for_retry(session: Session, contact_hash: str, stale_after: timedelta,
-                      include_failed: bool = True) -> List[int]:
-    """Put a sender's stale ``processing`` (and ``failed``) messages back to ``received``.
-
-    Returns the ids of the ``processing`` ones: their turn may have run before the stop.
-    """
-    cutoff = utcnow() - stale_after
-    interrupted: List[int] = []
-    for message in session.execute(
-        select(InboundMessage).where(InboundMessage.channel == CHANNEL,
-                                     InboundMessage.contact_hash == contact_hash,
-                                     InboundMessage.status.in_(("processing", "failed")))
-    ).scalars():
-        if message.status == "failed" and include_failed:
-            message.status = "received"
-        elif message.status == "processing" and aware(message.received_at) <= cutoff:
-            message.status = "received"
-            interrupted.append(message.id)
-    return interrupted
-
-
 def aware(value: datetime) -> datetime:
     """SQLite gives naive datetimes back: they were stored as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
+    return inbox_aware(value) or value
 
 
 def record_outbound(session: Session, contact_hash: str, kind: str, status: str, *,

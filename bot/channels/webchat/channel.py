@@ -15,6 +15,7 @@ Socket.io at ``/socket.io/`` (rasa-webchat's protocol: ``session_request`` →
 * the widget's ``customData`` reduced to location and interface language (safety.py);
 * every bot and officer text escaped for the widget's Markdown renderer (safety.py);
 * officers' replies queued by the console delivered to open sessions (delivery.py);
+* every message stored before its turn, within size and rate limits, never lost (turns.py);
 * a ``tipline_language`` event after each turn with the language the bot answered in, so
   that the widget's own texts follow the resident's language;
 * no access log: Sanic's access log (client address and port) is switched off for the
@@ -33,7 +34,7 @@ import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -43,39 +44,17 @@ from bot.channels.webchat.delivery import OutboxDelivery
 from bot.channels.webchat.origins import OriginCheckedServer, configured_origins
 from bot.channels.webchat.safety import as_plain_markdown, clean_metadata, clean_text
 from bot.channels.webchat.sender import officer_sender
+from bot.channels.webchat.socket import INPUT_CHANNEL, WebChatBlueprint, WebChatOutput, json_object
 from bot.channels.webchat.store import OutboxMessage
+from bot.channels.webchat.turns import WebChatInbox
 from bot.outbound import register_sender
+from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
-INPUT_CHANNEL = "tipline_webchat"
 LANGUAGE_EVENT = "tipline_language"
 CREDENTIAL_KEYS = ("allowed_origins", "session_persistence", "socketio_path", "poll_seconds",
                    "user_message_evt", "bot_message_evt", "metadata_key")
 _SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-class WebChatOutput(SocketIOOutput):
-    """Bot messages to a chat session, as plain text the widget cannot mistake for markup."""
-
-    @classmethod
-    def name(cls) -> str:
-        return INPUT_CHANNEL
-
-    async def _send_message(self, socket_id: str, message: Any) -> None:
-        message = dict(message)
-        if isinstance(message.get("text"), str):
-            message["text"] = as_plain_markdown(message["text"])
-        if message.get("quick_replies"):
-            message["quick_replies"] = [
-                {**reply, "title": as_plain_markdown(str(reply.get("title", "")))}
-                for reply in message["quick_replies"]
-            ]
-        await self.sio.emit(self.bot_message_evt, message, room=socket_id)
-
-    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any],
-                               **kwargs: Any) -> None:
-        """Custom payloads are not part of the tip line's web chat: dropped."""
-        log.debug("web chat: custom payload not sent")
 
 
 class WebChatChannel(SocketIOInput):
@@ -115,9 +94,10 @@ class WebChatChannel(SocketIOInput):
         self.allowed_origins = list(allowed_origins or [])
         self.poll_seconds = poll_seconds
         self.sessions: Dict[str, str] = {}  # socket id -> chat session id
-        self.app: Optional[Sanic] = None
         self.delivery: Optional[OutboxDelivery] = None
         self._delivery_task: Optional[Any] = None
+        self.inbox = WebChatInbox(INPUT_CHANNEL, get_settings().inbox)
+        self.inbox.is_open = lambda session_id: session_id in self.open_sessions()
         register_sender("webchat", officer_sender)
         if not self.allowed_origins:
             log.warning("tipline_webchat: no community site origin configured "
@@ -139,23 +119,22 @@ class WebChatChannel(SocketIOInput):
             await self.sio.emit(LANGUAGE_EVENT, {"language": message.language},
                                 room=message.session_id)
 
-    async def _announce_language(self, session_id: str) -> None:
-        """Tell the widget which language the bot answered in (the tracker's slot)."""
-        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
-        if agent is None or self.sio is None:
-            return
-        try:
-            tracker = await agent.tracker_store.retrieve(session_id)
-            language = tracker.get_slot("language") if tracker else None
-        except Exception as error:  # the widget keeps its language
-            log.debug("web chat: language not read: %s", type(error).__name__)
-            return
-        if isinstance(language, str) and language:
+    async def _emit_messages(self, session_id: str, messages: List[Dict[str, Any]],
+                             language: Optional[str]) -> None:
+        """A turn's replies to the session's room, then the language they are in."""
+        assert self.sio is not None
+        output = WebChatOutput(self.sio, self.bot_message_evt)
+        for message in messages:
+            await output._send_message(session_id, {k: v for k, v in message.items()
+                                                    if k != "recipient_id"})
+        if language:
             await self.sio.emit(LANGUAGE_EVENT, {"language": language}, room=session_id)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = OriginCheckedServer(self.allowed_origins)
         self.sio = sio
+        self.inbox.on_new_message = on_new_message
+        self.inbox.emit = self._emit_messages
         self.delivery = OutboxDelivery(self._emit_outbox, self.open_sessions, self.poll_seconds)
         webhook = WebChatBlueprint(sio, self.socketio_path, pages.blueprint(),
                                    "tipline_webchat_webhook", __name__)
@@ -166,14 +145,15 @@ class WebChatChannel(SocketIOInput):
 
         @webhook.listener("after_server_start")
         async def start(app: Sanic, loop: Any) -> None:
-            self.app = app
             assert self.delivery is not None
             self._delivery_task = loop.create_task(self.delivery.run())
+            app.add_task(self.inbox.connect(app))
 
         @webhook.listener("before_server_stop")
         async def stop(_app: Sanic, _loop: Any) -> None:
             if self.delivery:
                 self.delivery.stop()
+            await self.inbox.worker.stop()
 
         @sio.on("connect")
         async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:
@@ -212,33 +192,7 @@ class WebChatChannel(SocketIOInput):
                 return
             metadata = data.get(self.metadata_key)
             if isinstance(metadata, str):
-                metadata = _json_object(metadata)
-            message = UserMessage(text, WebChatOutput(sio, self.bot_message_evt), session_id,
-                                  input_channel=self.name(), metadata=clean_metadata(metadata))
-            await on_new_message(message)
-            await self._announce_language(session_id)
+                metadata = json_object(metadata)
+            await self.inbox.accept(session_id, text, clean_metadata(metadata))
 
         return webhook
-
-
-class WebChatBlueprint(SocketBlueprint):
-    """Attaches socket.io and the widget's pages; switches the access log off."""
-
-    def __init__(self, sio: OriginCheckedServer, socketio_path: str, page_routes: Blueprint,
-                 *args: Any, **kwargs: Any) -> None:
-        super().__init__(sio, socketio_path, *args, **kwargs)
-        self.ctx.page_routes = page_routes
-
-    def register(self, app: Sanic, options: Dict[str, Any]) -> None:
-        pages.disable_access_log(app)
-        super().register(app, options)
-        app.blueprint(self.ctx.page_routes)
-
-
-def _json_object(text: str) -> Any:
-    import json
-
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None

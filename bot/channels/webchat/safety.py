@@ -24,7 +24,6 @@ from typing import Any, Dict, Optional
 # CommonMark/GFM backslash escapes that remark-parse accepts in GFM mode (react-markdown 4)
 _MARKDOWN_ACTIVE = re.compile(r"([\\`*{}\[\]()#+\-.!_>~|])")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-MAX_MESSAGE_CHARS = 4000
 
 
 def as_plain_markdown(text: str) -> str:
@@ -65,7 +64,6 @@ def clean_metadata(raw: Any) -> Dict[str, Any]:
 
 
 def clean_text(raw: Any) -> Optional[str]:
-    """The resident's message as text (bounded), or None if it is not text."""
-    if not isinstance(raw, str):
-        return None
-    return raw[:MAX_MESSAGE_CHARS]
+    """The resident's message as text, whole (the size limit refuses, never cuts: turns.py),
+    or None if it is not text."""
+    return raw if isinstance(raw, str) else None

@@ -1,0 +1,9 @@
+"""Durable intake shared by every channel: stored first, run, marked, retried (docs/reliability.md).
+
+* ``text``: the one place where inbound text is made storable (lone surrogates, NUL);
+* ``store``: the ``inbound_messages`` table (parameterised SQL), leases and back-off;
+* ``marks``: the mark every custom action leaves on its turn's message (action server);
+* ``probe`` and ``agent``: what Rasa did in a turn (failed action calls, the tracker);
+* ``turn``: one attempt at a stored message's turn; ``worker``: per-sender drains;
+* ``limits``: size and rate limits per channel; ``recovery``: the periodic job's work.
+"""

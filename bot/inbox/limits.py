@@ -1,0 +1,82 @@
+"""Size and rate limits per channel, and the admission of a message to the inbox.
+
+Size: a message up to the channel's limit is stored whole; a longer one is refused with
+the ``too_long`` reply and nothing of it is stored (never cut silently). Rate: as SMS
+(ratelimit.py), a message over the sender's limit is stored ``deferred`` and processed
+when the window allows, with one ``rate_limited`` notice per window; a sender with
+``max_backlog`` messages already waiting is refused (a flood, not a tipster).
+Limits per channel: docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Dict, Optional
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.inbox import store
+from bot.inbox.config import InboxSettings
+from bot.inbox.ratelimit import SenderRateLimit
+from bot.store.db import get_engine
+
+
+@dataclass(frozen=True)
+class ChannelLimits:
+    """The limits of one channel."""
+
+    max_chars: int
+    rate: SenderRateLimit
+    max_backlog: int
+
+
+def channel_limits(channel: str, settings: InboxSettings) -> ChannelLimits:
+    """Web chat and REST limits from the settings (SMS has its own, in the gateway)."""
+    limits = {"webchat": (settings.webchat_max_chars, settings.webchat_rate_limit),
+              "rest": (settings.rest_max_chars, settings.rest_rate_limit)}
+    max_chars, rate = limits[channel]
+    return ChannelLimits(max_chars, SenderRateLimit(rate, settings.rate_limit_storage,
+                                                    f"tipline-{channel}"),
+                         settings.max_backlog)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What became of a message: ``received``, ``deferred``, ``replay`` (known id),
+    ``too_long`` or ``flood`` (the last two: nothing stored)."""
+
+    outcome: str
+    message_id: Optional[int] = None
+    notify: bool = False  # send the rate_limited notice
+
+    @property
+    def stored(self) -> bool:
+        return self.message_id is not None
+
+
+def admit(channel: str, sender: str, text: str, limits: ChannelLimits, *,
+          meta: Optional[Dict[str, Any]] = None, external_id: Optional[str] = None) -> Admission:
+    """Check and store one message (synchronous: call it on a worker thread)."""
+    if len(text) > limits.max_chars:
+        return Admission("too_long")
+    if external_id:
+        with get_engine().connect() as conn:
+            known = store.known(conn, channel, external_id)
+        if known is not None:
+            return Admission("replay", known)
+    if limits.max_backlog and store.backlog(channel, sender) >= limits.max_backlog:
+        return Admission("flood", notify=limits.rate.should_notify(sender))
+    allowed = limits.rate.arrival(sender) if limits.rate.enabled else True
+    status = "received" if allowed else "deferred"
+    try:
+        with get_engine().begin() as conn:
+            message_id = store.insert(conn, channel, external_id or uuid.uuid4().hex, sender,
+                                      text, meta=meta, status=status)
+    except IntegrityError:  # the same external id, at the same moment
+        with get_engine().connect() as conn:
+            known = store.known(conn, channel, external_id or "")
+        if known is None:
+            raise
+        return Admission("replay", known)
+    return Admission(status, message_id, notify=not allowed and limits.rate.should_notify(sender))

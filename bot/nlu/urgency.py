@@ -1,0 +1,122 @@
+"""UrgencyClassifier: is someone in danger now, or a crossing under way? In any language.
+
+Urgency is its own dimension, independent of the tip's category. Two signals, either one
+is enough (a missed urgent tip is the worst failure, so recall wins over precision):
+- a logistic regression over the multilingual sentence vector, trained on
+  ``data/urgency/<lang>.yml`` (urgent and not-urgent tips written natively) plus the
+  conversation examples of the NLU data as not urgent;
+- the urgency phrases of the routing lexicon (``data/routing/lexicon.yml``).
+The result is ``urgency`` in the parse data: ``{"urgent", "confidence", "by"}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.encoders import get_encoder, spec_for
+from bot.nlu.linear import LinearModel
+from bot.nlu.properties import URGENCY
+from bot.nlu.sentence_featurizer import ALIAS, embedding_of, text_of
+
+log = logging.getLogger(__name__)
+# Intents whose examples are never urgent (short conversation turns).
+CALM_INTENTS = ("greet", "goodbye", "affirm", "deny", "dont_know", "thank", "ask_anonymity",
+                "ask_ibet", "ask_how_it_works", "check_status", "out_of_scope", "forget_me")
+
+
+def load_urgency_examples(directory: Path) -> List[Tuple[str, bool]]:
+    """(text, urgent) pairs of every ``<lang>.yml`` in ``directory``."""
+    pairs: List[Tuple[str, bool]] = []
+    for path in sorted(Path(directory).glob("*.yml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for label, urgent in (("urgent", True), ("not_urgent", False)):
+            for text in raw.get(label) or []:
+                if not isinstance(text, str) or not text.strip():
+                    raise ValueError(f"{path}: empty or non-text example under {label}")
+                pairs.append((text.strip(), urgent))
+    return pairs
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class UrgencyClassifier(GraphComponent):
+    """Sets ``urgency`` on each user message from its sentence vector and the lexicon."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"urgency_data": "data/urgency", "threshold": 0.35, "featurizer": ALIAS,
+                "use_lexicon": True, "c": 4.0}
+
+    def __init__(self, config: Dict[str, Any], storage: ModelStorage, resource: Resource,
+                 model: Optional[LinearModel] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._storage, self._resource = storage, resource
+        self.model = model
+        self._lexicon = None
+
+    @classmethod
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> UrgencyClassifier:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> UrgencyClassifier:
+        with model_storage.read_from(resource) as directory:
+            return cls(config, model_storage, resource, LinearModel.load(directory, "urgency"))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        pairs = load_urgency_examples(Path(self.config["urgency_data"]))
+        calm = [text_of(m) for m in training_data.intent_examples
+                if m.get("intent") in CALM_INTENTS and text_of(m)]
+        texts = [t for t, _ in pairs] + calm
+        labels = ["urgent" if u else "calm" for _, u in pairs] + ["calm"] * len(calm)
+        vectors = get_encoder(spec_for(self.config["featurizer"])).encode(texts) if texts else None
+        if vectors is None or len(set(labels)) < 2:
+            raise ValueError(f"{self.config['urgency_data']}: urgent and not urgent examples "
+                             "are both required")
+        self.model = LinearModel.fit(vectors, labels, c=float(self.config["c"]))
+        with self._storage.write_to(self._resource) as directory:
+            self.model.save(directory, "urgency")
+        log.info("urgency model trained on %d examples", len(texts))
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = text_of(message)
+            if text is None or text.startswith("/"):
+                continue
+            message.set(URGENCY, self.judge(text, embedding_of(message,
+                                                                self.config["featurizer"])),
+                        add_to_output=True)
+        return messages
+
+    def judge(self, text: str, vector: Optional[np.ndarray]) -> Dict[str, Any]:
+        """Urgent or not, how sure, and which signal said so."""
+        confidence = 0.0
+        if vector is not None and self.model is not None:
+            row = self.model.probabilities(vector)[0]
+            confidence = float(row[self.model.classes.index("urgent")])
+        if confidence >= float(self.config["threshold"]):
+            return {"urgent": True, "confidence": round(confidence, 4), "by": "model"}
+        if self.config["use_lexicon"] and self.lexicon.is_urgent([text]):
+            return {"urgent": True, "confidence": round(confidence, 4), "by": "lexicon"}
+        return {"urgent": False, "confidence": round(confidence, 4), "by": "model"}
+
+    @property
+    def lexicon(self):  # noqa: ANN201 - the routing lexicon, loaded on first use
+        if self._lexicon is None:
+            from bot.routing.router import get_router
+
+            self._lexicon = get_router().lexicon
+        return self._lexicon
