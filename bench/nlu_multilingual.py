@@ -18,7 +18,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List
 
-import requests
 import yaml
 
 from tests.support.db import TipsDb

@@ -13,7 +13,7 @@ from bot.settings import get_settings
 
 
 def cmd_tips(args: argparse.Namespace) -> int:
-    """Print tips as JSON lines (one object per line, the SPEC's API fields)."""
+    """Print tips as JSON lines (one object per line, the API fields of docs/contract.md)."""
     from bot.store.db import session_scope
     from bot.store.tips import iter_tips, tip_to_api
 

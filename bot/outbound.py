@@ -88,8 +88,13 @@ def free_text_message(tip: Tip, text_en: str) -> OfficerMessage:
     language = tipster_language(tip)
     if language == "en":
         return OfficerMessage(_prefix(tip, "en") + text_en, text_en, "en", "not_needed")
-    result = get_service().translate(text_en, "en", language)
-    if result.status == "done" and result.text:
+    try:
+        result = get_service().translate(text_en, "en", language)  # never raises
+    except Exception as error:  # a provider that cannot even be set up (configuration)
+        log.warning("officer reply on tip %s: no translation service (%s)", tip.reference,
+                    type(error).__name__)
+        result = None
+    if result is not None and result.status == "done" and result.text:
         return OfficerMessage(_prefix(tip, language) + result.text, text_en, language, "done")
     return OfficerMessage(_prefix(tip, "en") + text_en, text_en, "en", "failed")
 
@@ -109,7 +114,10 @@ def translation_unavailable(tip: Tip) -> Optional[str]:
     needs no translation). A provider that is up may still fail on the next call."""
     if tipster_language(tip) == "en":
         return None
-    service = get_service()
+    try:
+        service = get_service()
+    except Exception:  # a provider that cannot even be set up (configuration)
+        return "the translation provider is not configured correctly"
     if getattr(service, "provider_name", "") == "none":
         return "no translation provider is configured"
     breaker = getattr(service, "breaker", None)
@@ -122,7 +130,8 @@ def standard_message(tip: Tip, key: str) -> OfficerMessage:
     """The standard reply ``key`` as written in the tipster's language's catalogue
     (English if that language has none). KeyError for a key that does not exist."""
     replies = get_officer_replies()
-    if key not in replies.keys():
+    known = replies.keys()  # the catalogue is not a mapping
+    if key not in known:
         raise KeyError(key)
     language = tipster_language(tip)
     if not replies.has(language):

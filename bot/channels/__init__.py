@@ -9,5 +9,12 @@ Each channel package (``bot/channels/<name>/``) holds:
 * ``sender.py``: outbound delivery, registered with ``bot.outbound.register_sender``;
 * ``store.py``: what the channel persists; plus channel-specific helpers.
 
-Channel names map to the SPEC's channel names in ``bot.conversation.CHANNEL_NAMES``.
+Every channel stores each inbound message through the shared inbox (``bot/inbox/``)
+before its turn: per-sender drains run the turns, a message counts as done only once the
+actions marked its effect durable, else it is retried (docs/reliability.md). A channel
+supplies the inbox worker's handler (``turns.py``: run a stored message's turn, deliver
+its replies, the ``delayed`` notice).
+
+Channel names map to the contract's channel names (docs/contract.md) in
+``bot.conversation.CHANNEL_NAMES``.
 """

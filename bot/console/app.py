@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.console import admin, api, auth, queue, tipview
+from bot.console import admin, api, auth, queue, replies
 from bot.console.context import (
     EXTENSION,
     ConsoleState,
@@ -106,7 +106,8 @@ def create_app(settings: Optional[ConsoleSettings] = None,
     )
     CSRFProtect(app)
     app.extensions["csrf"].exempt(api.bp)  # the API checks CSRF itself for cookie sessions
-    for blueprint in (auth.bp, queue.bp, tipview.bp, api.bp, admin.bp):
+    # replies.bp is the tip page's blueprint (bot/console/tipview.py) with the reply routes
+    for blueprint in (auth.bp, queue.bp, replies.bp, api.bp, admin.bp):
         app.register_blueprint(blueprint)
     app.before_request(refuse_nul)
     app.before_request(load_session_officer)

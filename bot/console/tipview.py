@@ -1,9 +1,8 @@
-"""The tip page and the officer's triage actions on it (every one audited)."""
+"""The tip page and the officer's triage actions on it (every one audited); replies: replies.py."""
 
 from __future__ import annotations
 
-import logging
-from typing import Callable, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -11,29 +10,32 @@ from sqlalchemy.orm import Session
 
 from bot.console import workflow
 from bot.console.context import db, login_required
-from bot.console.display import language_name
 from bot.console.models import Officer, TipNote
 from bot.console.officers import agency_codes, agency_names, find_officer
+from bot.console.replyinfo import MAX_REPLY, reply_context
 from bot.console.scope import can_see_queue, get_tip, scoped
+from bot.console.summary import summarise
 from bot.console.workflow import WorkflowError
-from bot.outbound import send_officer_reply
 from bot.routing.router import get_router
 from bot.routing.rules import CATEGORIES
 from bot.store.models import AuditEntry, Tip
 
-log = logging.getLogger(__name__)
 bp = Blueprint("tips", __name__, url_prefix="/tips")
-MAX_REPLY = 1000
 Change = Callable[[Session, Tip, Officer], Union[str, Tuple[str, str]]]
 
 
 @bp.route("/<reference>")
 @login_required
 def show(reference: str):  # type: ignore[no-untyped-def]
-    session = db()
-    tip = get_tip(session, g.officer, reference)
+    tip = get_tip(db(), g.officer, reference)
     if tip is None:
         abort(404)
+    return render_tip(tip)
+
+
+def render_tip(tip: Tip, status: int = 200, **extra: Any):  # type: ignore[no-untyped-def]
+    """The tip page of ``tip``; ``extra`` overrides template values (a refused reply)."""
+    session = db()
     original = session.get(Tip, tip.duplicate_of_id) if tip.duplicate_of_id else None
     duplicates = session.execute(
         scoped(select(Tip).where(Tip.duplicate_of_id == tip.id), g.officer).order_by(Tip.id)
@@ -45,15 +47,18 @@ def show(reference: str):  # type: ignore[no-untyped-def]
         select(AuditEntry).where(AuditEntry.tip_id == tip.id).order_by(AuditEntry.id)
     ).scalars().all()
     corrected = next((e for e in reversed(entries) if e.action == "category_corrected"), None)
-    return render_template(
-        "tip.html", tip=tip, original=original,
+    context = dict(
+        tip=tip, summary=summarise(tip), original=original,
         original_visible=bool(original and can_see_queue(g.officer, original.queue)),
         duplicates=duplicates, notes=notes, audit_entries=entries, corrected=corrected,
         statuses=workflow.allowed_statuses(tip),
         assignees=workflow.assignable_officers(session, tip),
         queues=[q for q in agency_codes() if q != tip.queue], queue_names=agency_names(),
-        categories=CATEGORIES, max_reply=MAX_REPLY,
+        categories=CATEGORIES, max_reply=MAX_REPLY, draft="", reply_refused=False,
+        **reply_context(tip, entries),
     )
+    context.update(extra)
+    return render_template("tip.html", **context), status
 
 
 def _act(reference: str, change: Change):  # type: ignore[no-untyped-def]
@@ -167,36 +172,5 @@ def category(reference: str):  # type: ignore[no-untyped-def]
         hint = "" if suggested == tip.queue else (
             f" The routing rules would send it to {suggested}: re-route it if that is right.")
         return f"Category of {tip.reference} set to {target}.{hint}"
-
-    return _act(reference, change)
-
-
-@bp.route("/<reference>/reply", methods=["POST"])
-@login_required
-def reply(reference: str):  # type: ignore[no-untyped-def]
-    text = (request.form.get("text") or "").strip()
-
-    def change(session: Session, tip: Tip, me: Officer) -> str:
-        if not text:
-            raise WorkflowError("the reply is empty")
-        if len(text) > MAX_REPLY:
-            raise WorkflowError(f"a reply is limited to {MAX_REPLY} characters")
-        try:
-            delivery = send_officer_reply(session, tip, text, me.username)
-        except Exception as exc:  # a sender's failure must not lose the officer's page
-            log.exception("officer reply on tip %s failed", tip.reference)
-            raise WorkflowError("the reply could not be sent; try again") from exc
-        language = language_name(tip.language)
-        if delivery.status == "sent":
-            return f"Reply sent to the tipster (in {language})."
-        if delivery.status == "queued":
-            return f"Reply queued for the tipster (in {language})."
-        if delivery.status == "blocked_opted_out":
-            return ("The tipster has opted out (STOP): the reply is recorded but was not "
-                    "sent.", "warning")
-        why = delivery.detail or delivery.status
-        if delivery.status == "no_channel" and delivery.detail in ("", tip.channel):
-            why = f"no {tip.channel} sender is set up for this console"
-        return f"The reply is recorded but was not delivered ({why}).", "warning"
 
     return _act(reference, change)

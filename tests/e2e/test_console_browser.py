@@ -1,5 +1,7 @@
 """The console in a real browser (Debian's Chromium through Playwright), on SQLite and on
-PostgreSQL: an RCMP duty officer's shift, hostile tip text, the live urgent-tip alert."""
+PostgreSQL: an RCMP duty officer's shift, the tip summary and standard replies in the
+tipster's language, free text that cannot be translated, hostile tip text, the live
+urgent-tip alert."""
 
 from __future__ import annotations
 
@@ -7,14 +9,16 @@ import time
 from typing import Iterator
 
 import pytest
+import yaml
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.channels.webchat.store import WebchatOutbox
 from bot.store.models import AuditEntry, TipMessage
 from tests.fakes.libretranslate import FakeLibreTranslate
 from tests.support.console import PASSWORD, RunningConsole, minutes_ago, running_console
-from tests.support.servers import ARTIFACTS
+from tests.support.servers import ARTIFACTS, ROOT
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -26,7 +30,8 @@ def console(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     tmp = tmp_path_factory.mktemp(f"console-browser-{request.param}")
     officers = [("rcmp-duty", "RCMP", "officer"), ("hsi-duty", "HSI", "officer")]
     with running_console(request.param, tmp, officers, TIPLINE_TRANSLATION_PROVIDER="libre",
-                         TIPLINE_TRANSLATION_URL=fake_libre.url) as running:
+                         TIPLINE_TRANSLATION_URL=fake_libre.url,
+                         TIPLINE_TRANSLATION_BREAKER_COOLDOWN="1") as running:
         yield running
 
 
@@ -214,3 +219,104 @@ def test_a_new_urgent_tip_raises_a_visible_and_audible_alert(page: Page,
     page.screenshot(path=str(ARTIFACTS / f"console-alert-{console.kind}.png"))
     page.click("#urgent-alert button")
     expect(alert).to_be_hidden()
+
+
+def catalogue(directory: str, language: str) -> dict:
+    return yaml.safe_load((ROOT / "data" / directory / f"{language}.yml").read_text("utf-8"))
+
+
+def test_the_summary_and_a_standard_reply_in_the_tipsters_language(
+        page: Page, console: RunningConsole, fake_libre: FakeLibreTranslate) -> None:
+    tip = console.seed(queue="RCMP", urgency="high", language="pa", channel="webchat",
+                       place="Lacolle", side="CA", incident_time="ਅੱਜ ਰਾਤ",
+                       original_text="ਲੈਕੋਲ ਨੇੜੇ ਦੋ ਆਦਮੀ ਇੱਕ ਚਿੱਟੀ ਵੈਨ ਵਿੱਚ ਬੋਰੀਆਂ ਲੱਦ ਰਹੇ ਹਨ",
+                       translated_text="Near Lacolle two men are loading sacks into a white van",
+                       entities=[{"entity": "vehicle", "value": "ਚਿੱਟੀ ਵੈਨ"},
+                                 {"entity": "plate", "value": "FXK 4471"},
+                                 {"entity": "people_count", "value": "ਦੋ ਆਦਮੀ"}])
+    sign_in(page, console, "rcmp-duty")
+    page.click(f'a:text-is("{tip.reference}")')
+    summary = page.locator("#summary")
+    expect(summary).to_be_visible()
+    expect(page.locator("#summary-category")).to_have_text("Drug smuggling")
+    expect(page.locator("#summary-urgency")).to_have_text(
+        "URGENT: someone in danger now or a crossing under way")
+    expect(page.locator("#summary-where")).to_have_text("Lacolle, Canada side (CA)")
+    expect(page.locator("#summary-when")).to_have_text("ਅੱਜ ਰਾਤ")
+    expect(page.locator("#summary-vehicles")).to_have_text("ਚਿੱਟੀ ਵੈਨ")
+    expect(page.locator("#summary-plates")).to_have_text("FXK 4471")
+    expect(page.locator("#summary-vessels")).to_have_text("none mentioned")
+    expect(page.locator("#summary-people")).to_have_text("ਦੋ ਆਦਮੀ")
+    expect(page.locator("#tip-language")).to_have_text("Punjabi (pa)")
+    expect(page.locator("#original-text")).to_have_text(tip.original_text)
+    expect(page.locator("#translated-text")).to_have_text(tip.translated_text)
+    # the summary sits above the texts, at the top of the page
+    assert summary.bounding_box()["y"] < page.locator("#original-text").bounding_box()["y"]
+
+    english = catalogue("officer_replies", "en")["ask_vehicle"]
+    punjabi = catalogue("officer_replies", "pa")["ask_vehicle"]
+    expect(page.locator("#standard-replies")).to_contain_text("Ask for the vehicle")
+    expect(page.locator("#standard-replies")).to_contain_text(english)
+    expect(page.locator("#standard-replies")).not_to_contain_text(punjabi)  # shown in English
+    translations = fake_libre.count("/translate")
+    page.check("#standard-ask_vehicle")
+    page.click("#send-standard")
+    expect(page.locator(".flash-info")).to_have_text(
+        "Standard reply “Ask for the vehicle” queued for the tipster (in Punjabi).")
+    expect(page.locator("#conversation")).to_contain_text(punjabi)
+    expect(page.locator("#conversation")).to_contain_text(english)
+    expect(page.locator("#conversation")).to_contain_text(
+        "standard reply, written in Punjabi (no machine translation) · delivery: queued")
+    assert fake_libre.count("/translate") == translations  # never machine translated
+    page.screenshot(path=str(ARTIFACTS / f"console-standard-reply-{console.kind}.png"),
+                    full_page=True)
+
+    stored = console.tip(tip.reference)
+    prefix = catalogue("messages", "pa")["officer_prefix"].format(reference=tip.reference)
+    with Session(console.engine) as session:
+        reply = session.execute(select(TipMessage).where(
+            TipMessage.tip_id == stored.id, TipMessage.author == "officer")).scalar_one()
+        queued = session.execute(select(WebchatOutbox).where(
+            WebchatOutbox.tip_id == stored.id)).scalar_one()
+        entry = session.execute(select(AuditEntry).where(
+            AuditEntry.tip_id == stored.id, AuditEntry.action == "officer_reply")).scalar_one()
+    assert reply.text == queued.text == prefix + punjabi  # delivered as written in Punjabi
+    assert (reply.language, reply.translated_text) == ("pa", english)
+    assert (entry.actor, entry.after["standard_reply"], entry.after["translation"]) == (
+        "rcmp-duty", "ask_vehicle", "catalogue")
+    assert page.dialogs == []  # type: ignore[attr-defined]
+
+
+def test_free_text_that_cannot_be_translated_needs_an_explicit_yes(
+        page: Page, console: RunningConsole, fake_libre: FakeLibreTranslate) -> None:
+    tip = console.seed(queue="RCMP", language="fr", channel="webchat")
+    sign_in(page, console, "rcmp-duty")
+    page.goto(f"{console.url}/tips/{tip.reference}")
+    expect(page.locator("#free-text-warning")).to_have_count(0)  # the provider is up
+    fake_libre.set_mode("fail")
+    try:
+        page.fill("#reply-text", "Is the van still there?")
+        page.click("#send-reply")
+        warning = page.locator("#free-text-warning")
+        expect(warning).to_contain_text("Nothing was sent.")
+        expect(warning).to_contain_text(
+            "Free text cannot be translated now: the tipster would receive English.")
+        expect(warning).to_contain_text("Use a standard reply, or send in English anyway.")
+        expect(page.locator("#reply-text")).to_have_value("Is the van still there?")
+        page.screenshot(path=str(ARTIFACTS / f"console-free-text-warning-{console.kind}.png"),
+                        full_page=True)
+        assert console.audit_count(tip) == 1  # nothing sent, nothing recorded
+        page.click("#send-reply")  # the confirmation box is required: nothing happens
+        expect(page.locator("#free-text-warning")).to_contain_text("Nothing was sent.")
+        page.check("#send-english")
+        page.click("#send-reply")
+        expect(page.locator(".flash-warning")).to_contain_text(
+            "It was NOT translated: the tipster received English.")
+        expect(page.locator("#conversation")).to_contain_text(
+            f"Message from an officer about tip {tip.reference}: Is the van still there?")
+        expect(page.locator("#conversation .msg-delivery.untranslated")).to_contain_text(
+            "NOT translated: the tipster received English · delivery: queued")
+    finally:
+        fake_libre.set_mode("ok")
+    assert console.audit_count(tip) == 2
+    assert page.dialogs == []  # type: ignore[attr-defined]

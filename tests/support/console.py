@@ -42,7 +42,8 @@ def make_tip(session: Session, *, queue: str = "RCMP", urgency: str = "normal",
              category: str = "drug_smuggling", side: str = "CA", place: Optional[str] = "Lacolle",
              channel: str = "sms", created_at: Optional[datetime] = None,
              entities: Optional[list] = None, attachments: Optional[list] = None,
-             reference: Optional[str] = None, **extra: Any) -> Tip:
+             reference: Optional[str] = None, translation_status: Optional[str] = None,
+             **extra: Any) -> Tip:
     """A routed tip as the intake stores it: first message, routing decision, audit entry."""
     moment = created_at or utcnow()
     if entities is None:
@@ -51,7 +52,8 @@ def make_tip(session: Session, *, queue: str = "RCMP", urgency: str = "normal",
     tip = Tip(reference=reference or new_reference(), conversation_id=f"conv-{uuid.uuid4().hex}",
               channel=channel, language=language, language_confidence=0.93,
               original_text=original_text, translated_text=translated_text,
-              translation_status="done" if language != "en" else "not_needed",
+              translation_status=translation_status or (
+                  "done" if language != "en" else "not_needed"),
               category=category, category_confidence=0.87, urgency=urgency, queue=queue,
               status=status, location_text=place, location_side=side, location_place=place,
               entities=entities,

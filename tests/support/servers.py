@@ -137,6 +137,7 @@ class TipLineStack:
     rasa_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
     servers: List[Server] = field(default_factory=list)
+    model: Path = ROOT / "models" / "current.tar.gz"
 
     @property
     def url(self) -> str:
@@ -159,7 +160,7 @@ class TipLineStack:
                          f"http://127.0.0.1:{self.actions_port}/health",
                          ARTIFACTS / f"{tag}-actions.log")
         rasa = Server("rasa", [python, "-m", "bot.serve", "rasa", "run", "--model",
-                               str(ROOT / "models" / "current.tar.gz"), "--enable-api",
+                               str(self.model), "--enable-api",
                                "-i", "127.0.0.1",
                                "--port", str(self.rasa_port), "--endpoints", str(self.endpoints),
                                "--credentials", str(self.credentials)], env,

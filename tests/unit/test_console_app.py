@@ -214,6 +214,7 @@ def test_an_rcmp_officer_cannot_read_or_change_an_hsi_tip(db: Session,
     for action, form in (("claim", {}), ("status", {"status": "closed"}),
                          ("reroute", {"queue": "RCMP", "reason": "mine now"}),
                          ("notes", {"text": "peek"}), ("reply", {"text": "hello"}),
+                         ("standard-reply", {"key": "thanks"}),
                          ("category", {"category": "contraband"}),
                          ("duplicate", {"original": theirs.reference})):
         response = rcmp.post(f"/tips/{theirs.reference}/{action}",
@@ -467,6 +468,210 @@ def test_reply_without_a_sender_is_recorded_and_says_so(db: Session, rcmp: Flask
     page = rcmp.get(response.headers["Location"]).text
     assert "The reply is recorded but was not delivered (no rest sender" in page
     assert audit_of(db, tip)[-1].after["delivery"] == "no_channel"
+
+
+@pytest.fixture()
+def sms_sent(monkeypatch: pytest.MonkeyPatch) -> list:
+    """What the console hands to the SMS channel (a fake sender registered for ``sms``)."""
+    from bot import outbound
+
+    sent: list = []
+
+    def sender(session: Session, tip: Tip, message: str) -> Delivery:
+        sent.append((tip.reference, message))
+        return Delivery("sent")
+
+    monkeypatch.setitem(outbound._senders, "sms", sender)
+    return sent
+
+
+def translation_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import outbound
+    from bot.translation import TranslationService
+
+    service = TranslationService(provider="none")
+    monkeypatch.setattr(outbound, "get_service", lambda: service)
+
+
+def officer_messages(db: Session, tip: Tip) -> list:
+    db.expire_all()
+    return db.execute(select(TipMessage).where(TipMessage.tip_id == tip.id,
+                                               TipMessage.author == "officer")
+                      .order_by(TipMessage.id)).scalars().all()
+
+
+def catalogue(directory: str, language: str) -> dict:
+    import yaml
+
+    from tests.support.servers import ROOT
+
+    return yaml.safe_load((ROOT / "data" / directory / f"{language}.yml").read_text("utf-8"))
+
+
+def test_a_standard_reply_reaches_a_punjabi_tipster_in_punjabi(
+        db: Session, rcmp: FlaskClient, sms_sent: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import outbound
+
+    class NoMachineTranslation:  # a provider that is up, and must not be asked
+        provider_name = "libre"
+
+        def translate(self, text: str, source: str, target: str) -> None:
+            raise AssertionError("standard replies are never machine translated")
+
+    monkeypatch.setattr(outbound, "get_service", NoMachineTranslation)
+    tip = seed(db, queue="RCMP", language="pa", channel="sms",
+               original_text="ਲੈਕੋਲ ਨੇੜੇ ਇੱਕ ਚਿੱਟੀ ਵੈਨ ਵਿੱਚ ਨਸ਼ੇ", translated_text="Drugs in a white van")
+    page = rcmp.get(f"/tips/{tip.reference}").text
+    assert 'id="standard-ask_vehicle"' in page and "Ask for the vehicle" in page
+    assert "Can you describe the vehicle? Make, colour and licence plate" in page  # English
+    assert "the tipster receives the Punjabi version" in page
+    before = len(audit_of(db, tip))
+    response = rcmp.post(f"/tips/{tip.reference}/standard-reply",
+                         data={"csrf_token": csrf(rcmp), "key": "ask_vehicle"})
+    assert response.status_code == 302
+    page = rcmp.get(response.headers["Location"]).text
+    assert "Standard reply “Ask for the vehicle” sent to the tipster (in Punjabi)." in page
+    punjabi = (catalogue("messages", "pa")["officer_prefix"].format(reference=tip.reference)
+               + catalogue("officer_replies", "pa")["ask_vehicle"])
+    assert sms_sent == [(tip.reference, punjabi)]
+    [out] = officer_messages(db, tip)
+    assert (out.direction, out.text, out.language) == ("out", punjabi, "pa")
+    assert out.translated_text == catalogue("officer_replies", "en")["ask_vehicle"]
+    [entry] = audit_of(db, tip)[before:]
+    assert (entry.actor, entry.action) == ("rcmp-one", "officer_reply")
+    assert entry.after == {"delivery": "sent", "translation": "catalogue", "language": "pa",
+                           "characters": len(out.translated_text), "message_id": out.id,
+                           "standard_reply": "ask_vehicle"}
+    assert catalogue("officer_replies", "pa")["ask_vehicle"] in page  # the delivered text
+    assert "standard reply, written in Punjabi (no machine translation) · delivery: sent" in page
+    # the placeholder is filled in the tipster's language too
+    rcmp.post(f"/tips/{tip.reference}/standard-reply",
+              data={"csrf_token": csrf(rcmp), "key": "thanks"})
+    assert tip.reference in sms_sent[-1][1] and "{reference}" not in sms_sent[-1][1]
+    assert sms_sent[-1][1].endswith(catalogue("officer_replies", "pa")["thanks"].format(
+        reference=tip.reference))
+
+
+def test_standard_replies_are_refused_without_csrf_or_a_known_key(
+        db: Session, rcmp: FlaskClient, sms_sent: list) -> None:
+    tip = seed(db, queue="RCMP", language="pa")
+    before = len(audit_of(db, tip))
+    assert rcmp.post(f"/tips/{tip.reference}/standard-reply",
+                     data={"key": "thanks"}).status_code == 400
+    response = rcmp.post(f"/tips/{tip.reference}/standard-reply",
+                         data={"csrf_token": csrf(rcmp), "key": "__class__"})
+    assert "choose one of the standard replies" in rcmp.get(response.headers["Location"]).text
+    assert sms_sent == [] and officer_messages(db, tip) == []
+    assert len(audit_of(db, tip)) == before
+
+
+def test_another_agency_cannot_send_a_standard_reply(db: Session, hsi: FlaskClient,
+                                                     sms_sent: list) -> None:
+    tip = seed(db, queue="RCMP", language="pa")
+    before = len(audit_of(db, tip))
+    for action, form in (("standard-reply", {"key": "thanks"}), ("reply", {"text": "hi"})):
+        response = hsi.post(f"/tips/{tip.reference}/{action}",
+                            data={"csrf_token": csrf(hsi), "send_english": "1", **form})
+        assert response.status_code == 404, action
+    assert sms_sent == [] and officer_messages(db, tip) == []
+    assert len(audit_of(db, tip)) == before
+
+
+def test_free_text_that_cannot_be_translated_is_not_sent_without_consent(
+        db: Session, rcmp: FlaskClient, sms_sent: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    translation_off(monkeypatch)
+    tip = seed(db, queue="RCMP", language="so", channel="sms")
+    page = rcmp.get(f"/tips/{tip.reference}").text
+    assert ("Free text cannot be translated now: the tipster would receive English."
+            in page)
+    assert "Use a standard reply, or send in English anyway." in page
+    assert 'id="send-english"' in page and "no translation provider is configured" in page
+    before = len(audit_of(db, tip))
+    refused = rcmp.post(f"/tips/{tip.reference}/reply", data={
+        "csrf_token": csrf(rcmp), "text": "Is the <b>boat</b> still there?"})
+    assert refused.status_code == 409
+    assert "Nothing was sent." in refused.text and 'id="send-english"' in refused.text
+    assert "Is the &lt;b&gt;boat&lt;/b&gt; still there?</textarea>" in refused.text  # kept
+    assert sms_sent == [] and officer_messages(db, tip) == []
+    assert len(audit_of(db, tip)) == before
+    response = rcmp.post(f"/tips/{tip.reference}/reply", data={
+        "csrf_token": csrf(rcmp), "text": "Is the boat still there?", "send_english": "1"})
+    assert response.status_code == 302
+    page = rcmp.get(response.headers["Location"]).text
+    assert "It was NOT translated: the tipster received English." in page
+    english = f"Message from an officer about tip {tip.reference}: Is the boat still there?"
+    assert sms_sent == [(tip.reference, english)]
+    [out] = officer_messages(db, tip)
+    assert (out.text, out.language) == (english, "en")
+    assert audit_of(db, tip)[-1].after["translation"] == "failed"
+    assert "NOT translated: the tipster received English · delivery: sent" in page
+    # standard replies still go out in Somali, whatever the translation provider does
+    rcmp.post(f"/tips/{tip.reference}/standard-reply",
+              data={"csrf_token": csrf(rcmp), "key": "danger_now"})
+    assert sms_sent[-1][1].endswith(catalogue("officer_replies", "so")["danger_now"])
+    # a tip in English needs no translation: no warning
+    english_tip = seed(db, queue="RCMP", language="en")
+    assert "Free text cannot be translated" not in rcmp.get(f"/tips/{english_tip.reference}").text
+
+
+def test_free_text_that_the_provider_fails_to_translate_asks_first(
+        db: Session, rcmp: FlaskClient, sms_sent: list, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import outbound
+    from bot.translation import TranslationResult
+
+    class Down:  # configured and believed up, but fails on this call
+        provider_name = "libre"
+
+        def translate(self, text: str, source: str, target: str) -> TranslationResult:
+            return TranslationResult(None, "failed", "libre")
+
+    monkeypatch.setattr(outbound, "get_service", lambda: Down())
+    tip = seed(db, queue="RCMP", language="fr")
+    assert "Free text cannot be translated" not in rcmp.get(f"/tips/{tip.reference}").text
+    refused = rcmp.post(f"/tips/{tip.reference}/reply",
+                        data={"csrf_token": csrf(rcmp), "text": "Merci?"})
+    assert refused.status_code == 409 and "the translation provider did not answer" in refused.text
+    assert "Free text cannot be translated now: the tipster would receive English." in refused.text
+    assert sms_sent == [] and officer_messages(db, tip) == []
+
+
+def test_tip_page_summary_language_and_translation_state(db: Session, rcmp: FlaskClient,
+                                                         admin: FlaskClient) -> None:
+    tip = seed(db, queue="RCMP", language="pa", urgency="high", place="Lacolle", side="CA",
+               original_text="<b>ਚਿੱਟੀ ਵੈਨ</b>", translated_text=None,
+               translation_status="failed", incident_time="last night",
+               entities=[{"entity": "vehicle", "value": "white van"},
+                         {"entity": "plate", "value": "<script>x</script>"},
+                         {"entity": "vessel", "value": "zodiac"},
+                         {"entity": "people_count", "value": "3 men"}])
+    page = rcmp.get(f"/tips/{tip.reference}").text
+    summary = page[page.index('id="summary"'):page.index('class="texts"')]
+    for expected in ("Drug smuggling", "URGENT: someone in danger now or a crossing under way",
+                     "Lacolle, Canada side (CA)", "last night", "white van",
+                     "&lt;script&gt;x&lt;/script&gt;", "zodiac", "3 men"):
+        assert expected in summary, expected
+    assert "<script>x" not in page and "&lt;b&gt;ਚਿੱਟੀ ਵੈਨ&lt;/b&gt;" in page
+    assert "Punjabi (pa)" in page
+    assert "not translated yet — will be retried" in page
+    unknown = seed(db, queue="IBET_JOINT", category="unknown", side="unknown", place=None,
+                   entities=[])
+    page = rcmp.get(f"/tips/{unknown.reference}").text
+    summary = page[page.index('id="summary"'):page.index('class="texts"')]
+    assert "unknown — needs a human" in summary and "none mentioned" in summary
+    assert "no place given, side unknown" in summary
+    queue = rcmp.get("/?category=unknown").text
+    assert unknown.reference in queue and tip.reference not in queue
+    assert '<option value="unknown"' in queue and "unknown — needs a human" in queue
+    one = admin.get(f"/api/tips/{tip.reference}").json
+    assert set(one) >= SPEC_FIELDS | {"translation_status", "entities", "assigned_to"}
+    assert one["original_text"] == "<b>ਚਿੱਟੀ ਵੈਨ</b>" and one["category"] == "drug_smuggling"
+    assert one["summary"]["urgency_label"].startswith("URGENT")
+    assert (one["summary"]["place"], one["summary"]["side"]) == ("Lacolle", "CA")
+    assert one["summary"]["vehicles"] == ["white van"] and one["summary"]["people"] == ["3 men"]
+    assert one["summary"]["plates"] == ["<script>x</script>"]  # JSON: data, not markup
+    listed = admin.get("/api/tips?category=unknown&limit=500").json["tips"]
+    mine = next(t for t in listed if t["reference"] == unknown.reference)
+    assert mine["summary"]["category_label"] == "unknown — needs a human"
 
 
 # --- API ------------------------------------------------------------------------------

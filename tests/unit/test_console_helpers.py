@@ -292,3 +292,153 @@ def test_installed_logging_keeps_one_record_on_one_line() -> None:
                          "WARNING bot.channels.twilio.gateway refused (MessageSid SM1\\r\\nINFO x)"]
     starts = [line for line in lines if not line.startswith(" ")]
     assert starts == lines[:2] + ["ERROR bot.channels.twilio.gateway failed"]  # traceback indented
+
+
+# --- tip summary, standard replies ------------------------------------------------------
+
+def summary_tip(**fields: object) -> Tip:
+    values = dict(reference="AB2CD3", channel="sms", language="pa", category="drug_smuggling",
+                  urgency="high", queue="RCMP", status="new", location_side="CA",
+                  location_place="Lacolle", location_text="near lacolle", original_text="x",
+                  incident_time="last night", entities=[
+                      {"entity": "vehicle", "value": "white  van"},
+                      {"entity": "vehicle", "value": "White van"},  # said twice
+                      {"entity": "plate", "value": "ABC 123"},
+                      {"entity": "vessel", "value": "zodiac"},
+                      {"entity": "people_count", "value": "3 men"},
+                      {"entity": "weapon", "value": "ignored"}, "not a dict",
+                      {"entity": "plate"}])
+    values.update(fields)
+    return Tip(**values)
+
+
+def test_summary_names_what_the_tip_line_understood_in_english() -> None:
+    from bot.console.summary import summarise
+
+    summary = summarise(summary_tip())
+    assert dict((k, v) for k, _, v in summary.rows()) == {
+        "category": "Drug smuggling",
+        "urgency": "URGENT: someone in danger now or a crossing under way",
+        "where": "Lacolle, Canada side (CA)", "when": "last night",
+        "vehicles": "white van", "plates": "ABC 123", "vessels": "zodiac", "people": "3 men"}
+    data = summary.as_dict()
+    assert (data["category"], data["side"], data["place"]) == ("drug_smuggling", "CA", "Lacolle")
+    assert data["vehicles"] == ["white van"] and data["people"] == ["3 men"]
+    assert "Plates: ABC 123." in data["text"]
+
+
+def test_summary_of_a_tip_the_nlu_could_not_place() -> None:
+    from bot.console.summary import summarise
+
+    summary = summarise(summary_tip(
+        category="unknown", urgency="normal", location_side="unknown", location_place=None,
+        location_text=None, incident_time=None,
+        entities=[{"entity": "location", "value": "the old dock"},
+                  {"entity": "time", "value": "at 4am"}]))
+    rows = {k: v for k, _, v in summary.rows()}
+    assert rows["category"] == "unknown — needs a human"
+    assert rows["urgency"].startswith("normal")
+    assert rows["where"] == "the old dock, side unknown" and rows["when"] == "at 4am"
+    assert rows["vehicles"] == rows["plates"] == rows["people"] == "none mentioned"
+    bare = summarise(summary_tip(location_side=None, location_place=None, location_text=None,
+                                 incident_time=None, entities=None, category=None))
+    assert bare.where == "no place given, side unknown" and bare.time is None
+    assert bare.category_label == "unknown — needs a human"
+    from bot.console.display import category_label
+    from bot.console.queries import FILTER_CATEGORIES
+    assert category_label("unknown") == "unknown — needs a human"
+    assert "unknown" in FILTER_CATEGORIES
+    assert TipFilters.from_args({"category": "unknown"}).category == "unknown"
+
+
+def test_standard_replies_are_written_natively_in_every_language(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from bot import outbound
+    from bot.console.replyinfo import STANDARD_LABELS, standard_choices
+    from bot.messages import get_officer_replies
+
+    def no_machine_translation():  # type: ignore[no-untyped-def]
+        raise AssertionError("a standard reply must never be machine translated")
+
+    monkeypatch.setattr(outbound, "get_service", no_machine_translation)
+    replies = get_officer_replies()
+    keys = replies.keys()
+    assert list(STANDARD_LABELS) == keys  # every reply has its short label
+    for path in sorted((ROOT / "data" / "officer_replies").glob("*.yml")):
+        language = path.stem
+        native = yaml.safe_load(path.read_text(encoding="utf-8"))
+        prefix = yaml.safe_load((ROOT / "data" / "messages" / path.name).read_text(
+            encoding="utf-8"))["officer_prefix"].format(reference="AB2CD3")
+        tip = summary_tip(language=language)
+        for key in keys:
+            message = outbound.standard_message(tip, key)
+            assert message.text == prefix + native[key].format(reference="AB2CD3"), (language,
+                                                                                      key)
+            assert message.language == language and message.standard == key
+            assert message.translation == ("not_needed" if language == "en" else "catalogue")
+            assert message.text_en == replies.render(key, "en", reference="AB2CD3")
+    unknown = outbound.standard_message(summary_tip(language="und"), "thanks")
+    assert (unknown.language, unknown.translation) == ("en", "not_needed")
+    other = outbound.standard_message(summary_tip(language="sw"), "thanks")
+    assert (other.language, other.translation) == ("en", "no_catalogue")
+    with pytest.raises(KeyError):
+        outbound.standard_message(summary_tip(), "not_a_reply")
+    choices = standard_choices(summary_tip())
+    assert [c.label for c in choices][:2] == ["Thanks", "Ask for the vehicle"]
+    assert "AB2CD3" in choices[0].text_en
+
+
+def test_free_text_says_when_it_cannot_be_translated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import outbound
+    from bot.translation import TranslationService
+
+    off = TranslationService(provider="none")
+    monkeypatch.setattr(outbound, "get_service", lambda: off)
+    assert "no translation provider" in outbound.translation_unavailable(summary_tip())
+    assert outbound.translation_unavailable(summary_tip(language="en")) is None
+    assert outbound.translation_unavailable(summary_tip(language="und")) is None
+    message = outbound.free_text_message(summary_tip(), "Are you safe?")
+    assert (message.translation, message.language) == ("failed", "en")
+    assert message.text == "Message from an officer about tip AB2CD3: Are you safe?"
+    assert outbound.localise_officer_text(summary_tip(), "Hi") == (
+        "Message from an officer about tip AB2CD3: Hi", "failed")
+    failing = TranslationService(provider="libre", url="http://127.0.0.1:9/")
+    failing.breaker.failure()  # the provider failed a moment ago
+    monkeypatch.setattr(outbound, "get_service", lambda: failing)
+    assert "failed a moment ago" in outbound.translation_unavailable(summary_tip())
+
+    def misconfigured():  # type: ignore[no-untyped-def]
+        raise ValueError("translation provider 'libre' needs TIPLINE_TRANSLATION_URL")
+
+    monkeypatch.setattr(outbound, "get_service", misconfigured)  # the page must still work
+    assert "not configured correctly" in outbound.translation_unavailable(summary_tip())
+    assert outbound.free_text_message(summary_tip(), "Hi").translation == "failed"
+
+
+def test_reply_notes_say_how_each_officer_message_went_out() -> None:
+    from bot.console.replyinfo import reply_notes
+    from bot.store.models import AuditEntry, TipMessage
+
+    tip = summary_tip(language="pa")
+    english = "Message from an officer about tip AB2CD3: Are you safe?"
+    messages = [TipMessage(id=1, direction="in", author="tipster", text="x"),
+                TipMessage(id=2, direction="out", author="officer", text="ਪੰਜਾਬੀ",
+                           translated_text="Thanks", language="pa"),
+                TipMessage(id=3, direction="out", author="officer", text=english,
+                           translated_text="Are you safe?", language="en"),
+                TipMessage(id=4, direction="out", author="officer", text="ਅਨੁਵਾਦ",
+                           translated_text="Old reply", language="pa")]  # no entry names it
+    entries = [AuditEntry(action="officer_reply", after={
+                   "message_id": 2, "translation": "catalogue", "delivery": "sent",
+                   "standard_reply": "thanks"}),
+               AuditEntry(action="officer_reply", after={
+                   "message_id": 3, "translation": "failed", "delivery": "queued"})]
+    notes = reply_notes(tip, messages, entries)
+    assert set(notes) == {2, 3, 4}
+    assert notes[2].note == ("standard reply, written in Punjabi (no machine translation)"
+                             " · delivery: sent")
+    assert notes[2].english_heading == "Standard reply “Thanks” in English"
+    assert notes[3].untranslated and notes[3].note.startswith("NOT translated")
+    assert notes[4].note == "machine translated into Punjabi" and not notes[4].untranslated

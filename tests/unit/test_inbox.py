@@ -4,6 +4,7 @@ the actions' marks, one tip per inbound message, the action-call probe, one atte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -199,11 +200,8 @@ def test_the_probe_counts_failed_action_calls_not_rejections() -> None:
 
     async def calls(mode: str) -> probe.ActionCalls:
         endpoint.mode = mode
-        with probe.watch() as seen:
-            try:
-                await endpoint.request(json={})
-            except aiohttp.ClientError:
-                pass
+        with probe.watch() as seen, contextlib.suppress(aiohttp.ClientError):
+            await endpoint.request(json={})
         return seen
 
     assert asyncio.run(calls("ok")) == probe.ActionCalls(1, 0)

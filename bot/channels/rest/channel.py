@@ -71,6 +71,7 @@ class DurableRestInput(RestInput):
         self.on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.waiting: Dict[int, asyncio.Future] = {}
         self.late: OrderedDict[str, List[Dict[str, Any]]] = OrderedDict()
+        self._connecting: Optional[asyncio.Task] = None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         self.on_new_message = on_new_message
@@ -85,8 +86,8 @@ class DurableRestInput(RestInput):
             return await self.receive(request)
 
         @webhook.listener("after_server_start")
-        async def start(app: Any, _loop: Any) -> None:
-            app.add_task(self._connect(app))
+        async def start(app: Any, loop: Any) -> None:
+            self._connecting = loop.create_task(self._connect(app))
 
         @webhook.listener("before_server_stop")
         async def stop(_app: Any, _loop: Any) -> None:
@@ -120,11 +121,14 @@ class DurableRestInput(RestInput):
                 await self._reply(sender, "rate_limited", metadata)])
         message_id = admission.message_id
         assert message_id is not None
-        pending = await asyncio.to_thread(store.get, message_id)
-        if admission.outcome == "replay" and (pending is None or pending.status not in (
-                *store.PENDING, "processing")):
-            return response.json(self._pop_late(sender))
+        # waiting before anything else can run: the turn may end at any await from now on
         waiter = self.waiting.setdefault(message_id, asyncio.get_running_loop().create_future())
+        if admission.outcome == "replay":
+            pending = await asyncio.to_thread(store.get, message_id)
+            if pending is None or pending.status not in (*store.PENDING, "processing"):
+                self.waiting.pop(message_id, None)  # done before: what is left to say
+                return response.json(self._pop_late(sender) + (
+                    waiter.result() if waiter.done() else []))
         self.worker.ensure_drain(sender)
         try:
             messages = await asyncio.wait_for(asyncio.shield(waiter),

@@ -96,6 +96,7 @@ class WebChatChannel(SocketIOInput):
         self.sessions: Dict[str, str] = {}  # socket id -> chat session id
         self.delivery: Optional[OutboxDelivery] = None
         self._delivery_task: Optional[Any] = None
+        self._inbox_task: Optional[Any] = None
         self.inbox = WebChatInbox(INPUT_CHANNEL, get_settings().inbox)
         self.inbox.is_open = lambda session_id: session_id in self.open_sessions()
         register_sender("webchat", officer_sender)
@@ -147,7 +148,7 @@ class WebChatChannel(SocketIOInput):
         async def start(app: Sanic, loop: Any) -> None:
             assert self.delivery is not None
             self._delivery_task = loop.create_task(self.delivery.run())
-            app.add_task(self.inbox.connect(app))
+            self._inbox_task = loop.create_task(self.inbox.connect(app))
 
         @webhook.listener("before_server_stop")
         async def stop(_app: Sanic, _loop: Any) -> None:

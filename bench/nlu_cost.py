@@ -1,0 +1,124 @@
+"""What the multilingual encoder costs: the pipeline before and after, side by side, one run.
+
+"before" is config.yml without the tip line's encoder components (SentenceEncoderFeaturizer,
+EmbeddingIntentClassifier, UrgencyClassifier): the pipeline as it was, on the same data.
+For each: training time, model load time and memory (a fresh process), NLU latency per
+message (in-process parse of held-out tips), and the REST tip turn (real Rasa + action
+server, SQLite, translation off), sequential.
+
+    .venv/bin/python -m bench.nlu_cost [--turns 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+import yaml
+
+from bench.stats import percentile
+from tests.support.servers import (
+    ROOT,
+    TipLineStack,
+    sqlite_tracker,
+    stack_env,
+    write_credentials,
+    write_endpoints,
+)
+
+ENCODER_PARTS = ("SentenceEncoderFeaturizer", "EmbeddingIntentClassifier", "UrgencyClassifier")
+MEASURE = """
+import asyncio, json, logging, resource, sys, time
+from rasa.utils.common import configure_logging_and_warnings
+configure_logging_and_warnings(logging.WARNING)
+from rasa.core.agent import Agent
+texts = json.loads(sys.argv[2])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+agent = Agent.load(sys.argv[1])
+load = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+async def parse_all():
+    await agent.parse_message("warm up")
+    durations = []
+    for text in texts:
+        t = time.perf_counter(); await agent.parse_message(text)
+        durations.append(time.perf_counter() - t)
+    return durations
+print(json.dumps({"load": load, "rss_mb": rss / 1024, "parse": asyncio.run(parse_all())}))
+"""
+
+
+def train(config: Path, out: Path, name: str) -> tuple[Path, float]:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot.serve", "rasa", "train", "--config", str(config),
+                    "--domain", "domain.yml", "--data", "data/nlu", "data/rules", "--out",
+                    str(out), "--fixed-model-name", name, "--force", "--quiet"],
+                   cwd=ROOT, check=True, capture_output=True)
+    return out / f"{name}.tar.gz", time.perf_counter() - start
+
+
+def measure_nlu(model: Path, texts: list[str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", MEASURE, str(model), json.dumps(texts)],
+                          cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure_turns(model: Path, texts: list[str], turns: int) -> list[float]:
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        env = stack_env(tmp, f"sqlite:///{tmp / 'tips.db'}")
+        stack = TipLineStack(env, tmp, write_endpoints(tmp, sqlite_tracker(tmp)),
+                             write_credentials(tmp), model=model).start()
+        try:
+            durations = []
+            for i in range(turns + 5):
+                start = time.perf_counter()
+                requests.post(f"{stack.url}/webhooks/rest/webhook", timeout=60, json={
+                    "sender": f"bench-{uuid.uuid4().hex}", "message": texts[i % len(texts)]},
+                ).raise_for_status()
+                if i >= 5:  # the first turns warm up
+                    durations.append(time.perf_counter() - start)
+            return durations
+        finally:
+            stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--turns", type=int, default=60)
+    args = parser.parse_args()
+    heldout = yaml.safe_load((ROOT / "bench/data/heldout_multilingual.yml").read_text("utf-8"))
+    texts = [tip["text"] for tip in heldout["tips"]]
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        before = dict(config, pipeline=[c for c in config["pipeline"]
+                                        if not c["name"].endswith(ENCODER_PARTS)])
+        (tmp / "before.yml").write_text(yaml.safe_dump(before))
+        results = {}
+        for label, path in (("before", tmp / "before.yml"), ("after", ROOT / "config.yml")):
+            model, seconds = train(path, tmp, label)
+            nlu = measure_nlu(model, texts)
+            turns = measure_turns(model, texts, args.turns)
+            results[label] = (seconds, nlu, turns)
+    print(f"{'':8}{'training':>10}{'load':>8}{'memory':>10}{'NLU p50':>10}{'NLU p95':>10}"
+          f"{'turn p50':>10}{'turn p95':>10}")
+    for label, (seconds, nlu, turns) in results.items():
+        print(f"{label:8}{seconds:9.0f}s{nlu['load']:7.1f}s{nlu['rss_mb']:8.0f}MB"
+              f"{percentile(nlu['parse'], 50) * 1000:8.1f}ms"
+              f"{percentile(nlu['parse'], 95) * 1000:8.1f}ms"
+              f"{percentile(turns, 50) * 1000:8.1f}ms{percentile(turns, 95) * 1000:8.1f}ms")
+    ratio = percentile(results["after"][2], 50) / percentile(results["before"][2], 50)
+    print(f"tip turn p50, after / before: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
