@@ -123,9 +123,10 @@ def finish(message_id: int) -> None:
 
 
 def postpone(message_id: int, attempts: int, retry_at: datetime) -> None:
-    """Back to the queue, not to be tried again before ``retry_at``."""
+    """Back to the queue, not to be tried again before ``retry_at``; the marks of the
+    failed attempt are forgotten (they prove nothing about the next one)."""
     _update(message_id, status="received", attempts=attempts, retry_at=retry_at,
-            lease_until=None)
+            lease_until=None, handled_at=None)
 
 
 def give_up(message_id: int, attempts: int, requeue_at: datetime) -> None:

@@ -2,9 +2,11 @@
 
 A logistic regression over the sentence vector of ``SentenceEncoderFeaturizer`` carries
 what one language's examples teach to every other language (the vector of a tip means
-the same in Punjabi and in English). Placed after DIET, it blends the two rankings:
-``weight`` x its probabilities + (1 - weight) x DIET's, so DIET's word and character
-features still count for the languages it has seen. ``weight: 1`` replaces DIET's intent.
+the same in Punjabi and in English). With ``sparse_weight`` > 0 the sparse sentence
+features of the pipeline (words, character n-grams), L2-normalised and scaled, are added:
+they are strong where the training data has examples written like the tip.
+Placed after another intent classifier (DIET), it blends the two rankings: ``weight`` x
+its probabilities + (1 - weight) x the other's; alone (or ``weight: 1``) it decides.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.preprocessing import normalize
 
 from bot.nlu.linear import LinearModel
 from bot.nlu.sentence_featurizer import ALIAS, embedding_of
@@ -46,7 +50,7 @@ class EmbeddingIntentClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"featurizer": ALIAS, "weight": 0.5, "c": 10.0}
+        return {"featurizer": ALIAS, "weight": 1.0, "c": 10.0, "sparse_weight": 0.0}
 
     def __init__(self, config: Dict[str, Any], storage: ModelStorage, resource: Resource,
                  model: Optional[LinearModel] = None) -> None:
@@ -65,29 +69,45 @@ class EmbeddingIntentClassifier(GraphComponent):
         with model_storage.read_from(resource) as directory:
             return cls(config, model_storage, resource, LinearModel.load(directory, "intents"))
 
+    def features(self, messages: List[Message]) -> Optional[Any]:
+        """One row per message: the sentence vector, then the scaled sparse features."""
+        vectors = [embedding_of(m, self.config["featurizer"]) for m in messages]
+        if any(vector is None for vector in vectors):
+            return None
+        dense = csr_matrix(np.stack(vectors))
+        weight = float(self.config["sparse_weight"])
+        if weight <= 0:
+            return dense
+        rows = []
+        for message in messages:  # a message without sparse features gets zeros
+            sentence = message.get_sparse_features(TEXT)[1]
+            width = (self.model.weights.shape[1] - dense.shape[1]) if self.model else 0
+            rows.append(csr_matrix(sentence.features) if sentence is not None
+                        else csr_matrix((1, width)))
+        sparse = normalize(vstack(rows).tocsr()) * weight
+        return hstack([dense, sparse]).tocsr()
+
     def train(self, training_data: TrainingData) -> Resource:
-        pairs = [(embedding_of(m, self.config["featurizer"]), m.get(INTENT))
-                 for m in training_data.intent_examples]
-        pairs = [(vector, intent) for vector, intent in pairs if vector is not None and intent]
-        if len({intent for _, intent in pairs}) < 2:
+        examples = [m for m in training_data.intent_examples if m.get(INTENT)]
+        matrix = self.features(examples)
+        if matrix is None or len({m.get(INTENT) for m in examples}) < 2:
             raise ValueError("EmbeddingIntentClassifier needs examples of two intents or more, "
                              "featurized by SentenceEncoderFeaturizer")
-        vectors = np.stack([vector for vector, _ in pairs])
-        self.model = LinearModel.fit(vectors, [intent for _, intent in pairs],
+        self.model = LinearModel.fit(matrix, [m.get(INTENT) for m in examples],
                                      c=float(self.config["c"]))
         with self._storage.write_to(self._resource) as directory:
             self.model.save(directory, "intents")
-        log.info("embedding intent classifier trained on %d examples", len(pairs))
+        log.info("embedding intent classifier trained on %d examples", len(examples))
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None:
             return messages
         for message in messages:
-            vector = embedding_of(message, self.config["featurizer"])
-            if vector is None:
+            row_features = self.features([message])
+            if row_features is None:
                 continue
-            row = self.model.probabilities(vector)[0]
+            row = self.model.probabilities(row_features)[0]
             own = {name: float(p) for name, p in zip(self.model.classes, row, strict=True)}
             ranking = blend(own, message.get(INTENT_RANKING_KEY) or [],
                             float(self.config["weight"]))

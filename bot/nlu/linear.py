@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Sequence
+from typing import Any, List, Sequence
 
 import numpy as np
+from scipy.sparse import issparse
 
 
 @dataclass
@@ -20,7 +21,7 @@ class LinearModel:
     bias: np.ndarray
 
     @classmethod
-    def fit(cls, vectors: np.ndarray, labels: Sequence[str], c: float = 10.0,
+    def fit(cls, vectors: Any, labels: Sequence[str], c: float = 10.0,
             balanced: bool = True) -> LinearModel:
         """Fit a multinomial logistic regression (two classes give a binary model)."""
         from sklearn.linear_model import LogisticRegression
@@ -35,9 +36,11 @@ class LinearModel:
             bias = np.array([-bias[0] / 2, bias[0] / 2])
         return cls(classes, np.asarray(weights, np.float32), np.asarray(bias, np.float32))
 
-    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        """Class probabilities, one row per vector."""
-        scores = np.atleast_2d(vectors) @ self.weights.T + self.bias
+    def probabilities(self, vectors: Any) -> np.ndarray:
+        """Class probabilities, one row per vector (dense or scipy sparse rows)."""
+        if not issparse(vectors):
+            vectors = np.atleast_2d(vectors)
+        scores = np.asarray(vectors @ self.weights.T) + self.bias
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)

@@ -74,7 +74,7 @@ def test_urgent_tips_are_urgent(trained: Judge, text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "last summer my neighbour sold cigarettes from the reserve, nothing happening now",
+    "last summer my neighbour sold cigarettes from the reserve, that is all over",
     "hello",
     "il y a deux ans un camion passait de la drogue chaque vendredi",
 ])
