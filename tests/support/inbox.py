@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -47,3 +47,21 @@ def configured(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     reset_process_state()
     yield url
     reset_process_state()
+
+
+def on_database(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """This process on a migrated tips database of ``kind`` (sqlite or postgresql)."""
+    if kind == "sqlite":
+        yield from configured(f"sqlite:///{tmp_path / 'tips.db'}", tmp_path, monkeypatch)
+    else:
+        for url in pg_database():
+            yield from configured(url, tmp_path, monkeypatch)
+
+
+def stored(text: str, sender: str = "s1", channel: str = "rest", **values: Any) -> int:
+    """One inbound message stored in the inbox; its id."""
+    from bot.inbox import store
+    from bot.store.db import get_engine
+
+    with get_engine().begin() as conn:
+        return store.insert(conn, channel, uuid.uuid4().hex, sender, text, **values)

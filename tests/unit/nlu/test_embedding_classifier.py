@@ -1,4 +1,4 @@
-"""EmbeddingIntentClassifier: trained on sentence vectors, blended with DIET's ranking."""
+"""EmbeddingIntentClassifier: trained on sentence vectors (and sparse features), blendable."""
 
 from __future__ import annotations
 
