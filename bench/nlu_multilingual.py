@@ -115,8 +115,7 @@ def run_others(stack: TipLineStack, db: TipsDb, data: Dict[str, List[dict]]) -> 
     answers = data.get("short_answers") or []
     understood = 0
     for item in answers:
-        parsed = requests.post(f"{stack.url}/model/parse", json={"text": item["text"]},
-                               params=stack.api_auth, timeout=30).json()
+        parsed = stack.parse(item["text"])
         understood += int(parsed["intent"]["name"] == item["intent"])
     print(f"short answers recognised (affirm / deny / dont_know): {pct(understood, len(answers))}")
 

@@ -1,5 +1,5 @@
 """No tip lost, none stored twice, every tipster answered: the action server and Rasa killed
-during bursts of REST and signed SMS messages, lone surrogates, too long messages and
+during bursts of REST, signed SMS and web chat messages, lone surrogates, too long messages and
 floods, on SQLite and on PostgreSQL (Redis lock store), each stack of its own."""
 
 from __future__ import annotations
@@ -15,43 +15,26 @@ import requests
 
 from bot.privacy.keys import contact_hash
 from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.durable import (
-    DELAYED,
-    Inbox,
+from tests.support.clients import (
     WebChat,
     burst,
     rest,
     restart,
     senders,
     sms_hooks,
-    start_stack,
     tip_text,
     wait_until,
 )
-from tests.support.inbox import pg_database
-from tests.support.servers import ARTIFACTS, TipLineStack, sqlite_tracker
+from tests.support.durable import DELAYED, Inbox, running_stack
+from tests.support.servers import ARTIFACTS, TipLineStack
 from tests.support.twilio import fake_number, grep_files
-
-REDIS = {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
           fake_twilio: FakeTwilioApi) -> Iterator[TipLineStack]:
-    tmp = tmp_path_factory.mktemp(f"durable-{request.param}")
-    if request.param == "sqlite":
-        started = start_stack(tmp, fake_twilio, f"sqlite:///{tmp / 'tips.db'}",
-                              sqlite_tracker(tmp))
-        yield started
-        started.stop()
-        return
-    for url in pg_database():
-        tracker = {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "port": 5432,
-                   "username": "postgres", "db": url.rsplit("/", 1)[1]}
-        lock = {**REDIS, "key_prefix": f"durable{uuid.uuid4().hex[:6]}"}
-        started = start_stack(tmp, fake_twilio, url, tracker, lock)
-        yield started
-        started.stop()
+    yield from running_stack(request.param, tmp_path_factory.mktemp(f"durable-{request.param}"),
+                             fake_twilio)
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +78,24 @@ def test_action_server_killed_during_an_sms_burst(stack: TipLineStack, inbox: In
     if stack.env["TIPLINE_DATABASE_URL"].startswith("sqlite"):
         files = [*Path(stack.workdir).rglob("*"), *ARTIFACTS.glob(f"{stack.workdir.name}-*")]
         assert grep_files(files, [n[1:] for n in numbers]) == []  # no number in clear
+
+
+def test_action_server_down_while_residents_chat(stack: TipLineStack, inbox: Inbox) -> None:
+    stack.servers[0].stop()
+    chats = [WebChat(stack) for _ in range(3)]
+    try:
+        for index, chat in enumerate(chats):  # each told once, in the open chat
+            chat.say(tip_text(index))
+            wait_until(lambda c=chat: any(DELAYED in r for r in c.replies), 30)
+        stack.servers[0].start()
+        tips = inbox.one_tip_each([c.session_id for c in chats])
+        for chat in chats:  # then the reference, in the same chat
+            wait_until(lambda c=chat: any(tips[c.session_id].reference in r
+                                          for r in c.replies), 60)
+            assert sum(DELAYED in r for r in chat.replies) == 1
+    finally:
+        for chat in chats:
+            chat.close()
 
 
 def test_rasa_killed_during_a_burst(stack: TipLineStack, inbox: Inbox) -> None:

@@ -58,7 +58,8 @@ TIPS = [
     ("ja", "human_smuggling", "USBP",
      "お金を取って人々を森から歩かせてアメリカ側のブレインへ密入国させている男がいます"),
     ("pl", "contraband", "CBP",
-     "przemycaja niezadeklarowany alkohol i papierosy ciezarowka do Blaine po stronie amerykanskiej"),
+     "przemycaja niezadeklarowany alkohol i papierosy ciezarowka do Blaine "
+     "po stronie amerykanskiej"),
     ("so", "drug_smuggling", "RCMP",
      "nin ayaa daroogo ku qariya baabuurkiisa oo u gudbiya xuduudda dhanka Kanada ee Surrey"),
     ("fa", "human_trafficking", "RCMP",
