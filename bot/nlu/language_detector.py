@@ -19,6 +19,8 @@ from bot.language.detector import UNDETERMINED_GUESS
 from bot.nlu.properties import LANGUAGE, LANGUAGE_CONFIDENCE, LANGUAGE_RELIABLE, ORIGINAL_TEXT
 
 logger = logging.getLogger(__name__)
+# The tokenizers, count vectors and encoder read at most this much of a message.
+MAX_NLU_CHARS = 2000
 
 
 def languages_file(config: dict[str, Any]) -> str:
@@ -69,7 +71,9 @@ class LanguageDetector(GraphComponent):
             if not isinstance(text, str):
                 continue  # not a user text (e.g. an action name in end-to-end featurization)
             guess = self._identify(text)
-            message.set(ORIGINAL_TEXT, text, add_to_output=True)
+            message.set(ORIGINAL_TEXT, text, add_to_output=True)  # whole: it is the tip
+            if len(text) > MAX_NLU_CHARS:  # what the NLU reads is capped: no message can
+                message.set(TEXT, text[:MAX_NLU_CHARS])  # hold the event loop for long
             message.set(LANGUAGE, guess.code, add_to_output=True)
             message.set(LANGUAGE_CONFIDENCE, guess.confidence, add_to_output=True)
             message.set(LANGUAGE_RELIABLE, guess.reliable, add_to_output=True)
