@@ -17,7 +17,6 @@ def tipline_env(tmp_path: Path, **overrides: str) -> Iterator[Dict[str, str]]:
     the job queue in ``tmp_path/jobs.db``, translation off unless overridden), forget the
     settings and engines cached before, and put everything back afterwards."""
     from bot.store.migrate import upgrade
-    from tests.support.twilio import reset_process_state
 
     database = f"sqlite:///{tmp_path / 'tips.db'}"
     upgrade(database)
@@ -26,11 +25,21 @@ def tipline_env(tmp_path: Path, **overrides: str) -> Iterator[Dict[str, str]]:
            "TIPLINE_HASH_KEY": "test-" + secrets.token_hex(8),
            "TIPLINE_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
            "TIPLINE_TRANSLATION_PROVIDER": "none", **overrides}
+    with process_env(env):
+        yield env
+
+
+@contextmanager
+def process_env(env: Dict[str, str]) -> Iterator[None]:
+    """Put ``env`` in this process's environment, forgetting the settings, engines and
+    catalogues cached before; restore the previous values (and forget again) afterwards."""
+    from tests.support.twilio import reset_process_state
+
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     reset_process_state()
     try:
-        yield env
+        yield
     finally:
         for name, value in saved.items():
             if value is None:

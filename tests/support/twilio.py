@@ -7,7 +7,6 @@ HMAC-SHA1 with the auth token) and posts it to the tip line.
 
 from __future__ import annotations
 
-import os
 import random
 import secrets
 import shutil
@@ -211,15 +210,7 @@ def sms_environment(tmp_path: Path, fake_api: Any, template_dir: Path,
         "TIPLINE_TWILIO_SEND_BACKOFF": "0.01",
         **overrides,
     }
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    reset_process_state()
-    try:
+    from tests.support.env import process_env
+
+    with process_env(env):
         yield env
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        reset_process_state()

@@ -36,19 +36,9 @@ def dispatcher() -> CollectingDispatcher:
 
 
 @pytest.fixture()
-def tips_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A migrated SQLite tips store the actions write to (settings read from the env)."""
-    from bot.settings import get_settings
-    from bot.store.db import get_engine
-    from bot.store.migrate import upgrade
+def tips_store(tmp_path: Path) -> Iterator[str]:
+    """A migrated SQLite tips store the actions write to, translation off."""
+    from tests.support.env import tipline_env
 
-    url = f"sqlite:///{tmp_path / 'tips.db'}"
-    monkeypatch.setenv("TIPLINE_DATABASE_URL", url)
-    monkeypatch.setenv("TIPLINE_TRANSLATION_PROVIDER", "none")
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    upgrade(url)
-    yield url
-    get_engine().dispose()
-    get_engine.cache_clear()
-    get_settings.cache_clear()
+    with tipline_env(tmp_path) as env:
+        yield env["TIPLINE_DATABASE_URL"]
