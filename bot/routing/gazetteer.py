@@ -47,7 +47,8 @@ class Gazetteer:
         self.places = list(places)
         self._names = names
         self._max_words = max((len(n.split()) for n in names), default=1)
-        # Names in Han/kana (found inside words) and Hangul (found at the start of a word)
+        # Names in Han/kana (found inside words, katakana not inside a katakana word) and Hangul
+        # (found at the start of a word)
         self._scanned = [n for n in names if match_mode(n) != "word"]
         self._side_phrases = side_phrases
 
@@ -83,7 +84,8 @@ class Gazetteer:
                     spans.append((start, end, norm[start:end]))
                     break
         for key in self._scanned:
-            spans.extend((pos, pos + len(key), key) for pos in phrase_starts(norm, key))
+            spans.extend((pos, pos + len(key), key)
+                         for pos in phrase_starts(norm, key, kana_words=True))
         found: List[Tuple[str, Place]] = []
         reached = 0
         for start, end, key in sorted(spans, key=lambda s: (s[0], s[0] - s[1])):

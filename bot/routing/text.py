@@ -23,6 +23,9 @@ _FOLD = str.maketrans({
 _INFIX = re.compile(r"[\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
                     r"\U00020000-\U0003134f]")
 _PREFIX = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+# Katakana writes loanwords and foreign names; a name in katakana is a katakana word of its own,
+# not part of a longer one (サリー, Surrey, is not the end of アクセサリー, accessory).
+_KATAKANA = re.compile(r"[\u30a0-\u30ff\u31f0-\u31ff]")
 
 
 def _drop_mark(mark: str, base: str) -> bool:
@@ -57,17 +60,28 @@ def match_mode(phrase: str) -> str:
     return "prefix" if _PREFIX.search(phrase) else "word"
 
 
-def phrase_starts(haystack: str, phrase: str) -> Iterator[int]:
-    """Offsets in normalised ``haystack`` where normalised ``phrase`` matches (see match_mode)."""
+def _inside_katakana_word(haystack: str, start: int, end: int) -> bool:
+    """Whether a match that starts (ends) with katakana continues a katakana word."""
+    return bool((start > 0 and _KATAKANA.match(haystack[start])
+                 and _KATAKANA.match(haystack[start - 1]))
+                or (end < len(haystack) and _KATAKANA.match(haystack[end - 1])
+                    and _KATAKANA.match(haystack[end])))
+
+
+def phrase_starts(haystack: str, phrase: str, kana_words: bool = False) -> Iterator[int]:
+    """Offsets in normalised ``haystack`` where normalised ``phrase`` matches (see match_mode).
+    With ``kana_words`` (place names), an infix phrase is not found inside a katakana word."""
     if not phrase:
         return
     mode = match_mode(phrase)
     pos = haystack.find(phrase)
     while pos >= 0:
         end = pos + len(phrase)
-        if mode == "infix" or (
-                (pos == 0 or haystack[pos - 1] == " ")
-                and (mode == "prefix" or end == len(haystack) or haystack[end] == " ")):
+        if mode == "infix":
+            if not (kana_words and _inside_katakana_word(haystack, pos, end)):
+                yield pos
+        elif ((pos == 0 or haystack[pos - 1] == " ")
+              and (mode == "prefix" or end == len(haystack) or haystack[end] == " ")):
             yield pos
         pos = haystack.find(phrase, pos + 1)
 

@@ -285,6 +285,24 @@ def test_main_places_have_their_community_spellings(by_name: Dict[str, dict], al
     assert by_name[normalise(alias)]["name"] == name
 
 
+SCRIPTS = {"CYRILLIC", "ARABIC", "DEVANAGARI", "GURMUKHI", "HANGUL", "CJK", "KATAKANA"}
+# The towns, crossings and waters tips name most: a spelling in every script communities write.
+MAIN_PLACES = ["Vancouver", "Surrey", "Abbotsford", "Seattle", "Blaine", "Bellingham", "Windsor",
+               "Detroit", "Detroit River", "Ambassador Bridge", "Sarnia", "Port Huron",
+               "Blue Water Bridge", "Niagara Falls", "Niagara River", "Buffalo", "Fort Erie",
+               "Lewiston", "Toronto", "Lake Erie", "Lake Ontario", "St. Lawrence River",
+               "Cornwall", "Akwesasne", "Montréal", "Lacolle", "Champlain", "Lake Champlain",
+               "Stanstead", "Sault Ste. Marie", "Emerson", "Pembina", "Winnipeg", "Peace Arch"]
+
+
+@pytest.mark.parametrize("name", MAIN_PLACES)
+def test_main_places_have_a_spelling_in_every_script(places: List[dict], name: str) -> None:
+    [place] = [p for p in places if p["name"] == name]
+    scripts = {unicodedata.name(ch).split()[0] for alias in place.get("aliases") or []
+               for ch in alias if ch.isalpha() and not ch.isascii()}
+    assert scripts >= SCRIPTS, f"{name}: no alias in {sorted(SCRIPTS - scripts)}"
+
+
 def test_non_latin_aliases_keep_their_script(places: List[dict]) -> None:
     """An alias in another script must not normalise to Latin or lose its letters."""
     for place in places:
