@@ -31,7 +31,10 @@ class InboxSettings:
     is set aside as ``failed`` (the sender's next messages go on) and requeued after
     ``requeue_minutes``. A process claims a message for ``lease_seconds`` (renewed while
     its turn runs); the sweep releases expired claims every ``sweep_seconds``. Sizes in
-    characters and rate limits ("limits" notation) are per channel.
+    characters and rate limits ("limits" notation) are per channel. While the database
+    cannot be reached (a restart), a message being received waits up to
+    ``store_wait_seconds`` to be stored (below Twilio's 15 s webhook timeout), then is
+    answered with a server error, never acknowledged unstored.
     """
 
     retry_base: float = field(default_factory=lambda: _env_float("INBOX_RETRY_BASE", 1.0))
@@ -43,6 +46,8 @@ class InboxSettings:
     sweep_seconds: float = field(default_factory=lambda: _env_float("INBOX_SWEEP_SECONDS", 30.0))
     concurrency: int = field(default_factory=lambda: _env_int("INBOX_CONCURRENCY", 8))
     max_backlog: int = field(default_factory=lambda: _env_int("INBOX_MAX_BACKLOG", 50))
+    store_wait_seconds: float = field(
+        default_factory=lambda: _env_float("INBOX_STORE_WAIT_SECONDS", 10.0))
     rest_wait_seconds: float = field(
         default_factory=lambda: _env_float("REST_WAIT_SECONDS", 45.0))
     sms_max_chars: int = field(default_factory=lambda: _env_int("SMS_MAX_CHARS", 1600))

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.inbox import store
 from bot.inbox.config import InboxSettings
 from bot.inbox.ratelimit import SenderRateLimit
-from bot.store.db import get_engine
+from bot.store.db import get_engine, patiently
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class ChannelLimits:
     max_chars: int
     rate: SenderRateLimit
     max_backlog: int
+    store_wait: float = 0.0  # seconds a message waits for an unreachable database
 
 
 def channel_limits(channel: str, settings: InboxSettings) -> ChannelLimits:
@@ -38,7 +39,7 @@ def channel_limits(channel: str, settings: InboxSettings) -> ChannelLimits:
     max_chars, rate = limits[channel]
     return ChannelLimits(max_chars, SenderRateLimit(rate, settings.rate_limit_storage,
                                                     f"tipline-{channel}"),
-                         settings.max_backlog)
+                         settings.max_backlog, settings.store_wait_seconds)
 
 
 @dataclass(frozen=True)
@@ -57,25 +58,33 @@ class Admission:
 
 def admit(channel: str, sender: str, text: str, limits: ChannelLimits, *,
           meta: Optional[Dict[str, Any]] = None, external_id: Optional[str] = None) -> Admission:
-    """Check and store one message (synchronous: call it on a worker thread)."""
+    """Check and store one message (synchronous: call it on a worker thread), waiting up
+    to ``limits.store_wait`` while the database is unreachable (a restart). The message's
+    id is chosen once: a try whose commit went through unseen is found as a replay."""
     if len(text) > limits.max_chars:
         return Admission("too_long")
-    if external_id:
-        with get_engine().connect() as conn:
-            known = store.known(conn, channel, external_id)
-        if known is not None:
-            return Admission("replay", known)
+    key = external_id or uuid.uuid4().hex
+    return patiently(lambda: _admit(channel, sender, text, limits, meta, key),
+                     limits.store_wait)
+
+
+def _admit(channel: str, sender: str, text: str, limits: ChannelLimits,
+           meta: Optional[Dict[str, Any]], external_id: str) -> Admission:
+    with get_engine().connect() as conn:
+        known = store.known(conn, channel, external_id)
+    if known is not None:
+        return Admission("replay", known)
     if limits.max_backlog and store.backlog(channel, sender) >= limits.max_backlog:
         return Admission("flood", notify=limits.rate.should_notify(sender))
     allowed = limits.rate.arrival(sender) if limits.rate.enabled else True
     status = "received" if allowed else "deferred"
     try:
         with get_engine().begin() as conn:
-            message_id = store.insert(conn, channel, external_id or uuid.uuid4().hex, sender,
-                                      text, meta=meta, status=status)
+            message_id = store.insert(conn, channel, external_id, sender, text, meta=meta,
+                                      status=status)
     except IntegrityError:  # the same external id, at the same moment
         with get_engine().connect() as conn:
-            known = store.known(conn, channel, external_id or "")
+            known = store.known(conn, channel, external_id)
         if known is None:
             raise
         return Admission("replay", known)

@@ -11,19 +11,24 @@ one Rasa process, "redis://host:6379" shared by replicas) come from the settings
 ``TIPLINE_TWILIO_RATE_LIMIT`` (``_STORAGE``); web chat ``TIPLINE_WEBCHAT_RATE_LIMIT`` and
 REST ``TIPLINE_REST_RATE_LIMIT`` (storage ``TIPLINE_INBOX_RATE_LIMIT_STORAGE``). Keys are
 the channel's sender keys (contact hash, chat session id, REST sender), never a number
-or an address.
+or an address. While the storage cannot be reached (Redis restarting), every message is
+allowed and no notice is sent: a limit never costs a tip.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import List
 
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 
+log = logging.getLogger(__name__)
 NAMESPACE = "tipline-sms"
+UNREACHABLE = (RedisError, OSError)  # the storage is down: count nothing, hold nothing back
 
 
 class SenderRateLimit:
@@ -41,11 +46,19 @@ class SenderRateLimit:
     def enabled(self) -> bool:
         return bool(self.items)
 
+    def _unreachable(self, error: Exception) -> None:
+        log.warning("rate limit %s: storage unreachable (%s); message allowed",
+                    self.namespace, type(error).__name__)
+
     def _hit(self, scope: str, key: str) -> bool:
-        if not all(self._limiter.test(item, self.namespace, scope, key) for item in self.items):
-            return False
-        for item in self.items:
-            self._limiter.hit(item, self.namespace, scope, key)
+        try:
+            if not all(self._limiter.test(item, self.namespace, scope, key)
+                       for item in self.items):
+                return False
+            for item in self.items:
+                self._limiter.hit(item, self.namespace, scope, key)
+        except UNREACHABLE as error:
+            self._unreachable(error)
         return True
 
     def arrival(self, key: str) -> bool:
@@ -58,7 +71,11 @@ class SenderRateLimit:
             return False
         narrowest = min(self.items, key=lambda item: item.get_expiry())
         once = type(narrowest)(1, narrowest.multiples)
-        return self._limiter.hit(once, self.namespace, "notice", key)
+        try:
+            return self._limiter.hit(once, self.namespace, "notice", key)
+        except UNREACHABLE as error:
+            self._unreachable(error)
+            return False
 
     def process(self, key: str) -> bool:
         """Take one unit of the sender's processing budget (False: wait)."""
@@ -68,8 +85,12 @@ class SenderRateLimit:
         """How long until the processing budget has room again."""
         wait = 0.0
         now = time.time()
-        for item in self.items:
-            reset, remaining = self._limiter.get_window_stats(item, self.namespace, "process", key)
-            if remaining <= 0:
-                wait = max(wait, reset - now)
+        try:
+            for item in self.items:
+                reset, remaining = self._limiter.get_window_stats(item, self.namespace,
+                                                                  "process", key)
+                if remaining <= 0:
+                    wait = max(wait, reset - now)
+        except UNREACHABLE as error:
+            self._unreachable(error)
         return max(wait, 0.05)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.settings import get_settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -57,3 +63,27 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def unreachable(error: BaseException) -> bool:
+    """True when ``error`` says the database cannot be reached right now (down, restarting,
+    connection cut, SQLite file locked): worth trying again, unlike a constraint error."""
+    return isinstance(error, (OperationalError, InterfaceError)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+def patiently(work: Callable[[], T], seconds: float) -> T:
+    """``work()`` (one transaction), run again while the database is unreachable, for up to
+    ``seconds``: a restart of a few seconds is waited out instead of refusing a message."""
+    deadline, pause = time.monotonic() + seconds, 0.1
+    while True:
+        try:
+            return work()
+        except DBAPIError as error:
+            if not unreachable(error) or time.monotonic() + pause > deadline:
+                raise
+            if pause == 0.1:  # once per wait, not once per try
+                log.warning("database unreachable (%s); waiting up to %.0f s",
+                            type(error).__name__, seconds)
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)

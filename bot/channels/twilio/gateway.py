@@ -44,7 +44,7 @@ from bot.inbox.ratelimit import SenderRateLimit
 from bot.inbox.worker import InboxWorker
 from bot.privacy.keys import contact_hash
 from bot.settings import TwilioSettings, get_settings
-from bot.store.db import get_engine
+from bot.store.db import get_engine, patiently
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +113,10 @@ class SmsGateway(SmsTurns):
         return WebhookResult(200, EMPTY_TWIML)
 
     def _accept(self, inbound: Inbound, key: str) -> Accepted:
+        wait = get_settings().inbox.store_wait_seconds  # a database restart is waited out
         for attempt in (1, 2):
             try:
-                return self._accept_once(inbound, key)
+                return patiently(lambda: self._accept_once(inbound, key), wait)
             except IntegrityError:  # a concurrent replay, or two first messages at once
                 if attempt == 2:
                     raise
