@@ -10,10 +10,21 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import language_of, say, turn_of
-from bot.conversation import channel_of
+from bot.conversation import TIP_CATEGORIES, Turn, channel_of
 from bot.intake import MAX_FIELD, complete_tip, coordinates_of, receive_tip
 
 FORM_SLOTS = ("tip_reference", "tip_location", "tip_time")
+ANSWER_SLOTS = ("tip_location", "tip_time")
+# A message during the form is a new tip, not an answer, when the NLU is this sure of a tip
+# category and the message has this many words ("where?" -> "Stanstead" is an answer).
+NEW_TIP_CONFIDENCE = 0.5
+NEW_TIP_WORDS = 6
+
+
+def is_new_tip(turn: Turn) -> bool:
+    """A second tip sent while the form asks about the first one."""
+    return (turn.intent in TIP_CATEGORIES and (turn.intent_confidence or 0.0) >= NEW_TIP_CONFIDENCE
+            and turn.word_count >= NEW_TIP_WORDS)
 
 
 class ActionReceiveTip(Action):
@@ -67,10 +78,46 @@ class ActionCompleteTip(Action):
 
 
 class ValidateTipForm(FormValidationAction):
-    """Accept any answer, including "I don't know"; never keep the tipster in a loop."""
+    """Accept any answer, including "I don't know"; never keep the tipster in a loop.
+
+    A second tip sent instead of an answer is not taken for the answer: the first tip is
+    completed with what was known and confirmed, the new one is stored as a tip of its own,
+    and the form goes on asking about the new one.
+    """
 
     def name(self) -> str:
         return "validate_tip_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        turn = turn_of(tracker)
+        if (tracker.get_slot("requested_slot") and tracker.get_slot("tip_reference")
+                and is_new_tip(turn)):
+            return await self._second_tip(dispatcher, tracker, turn)
+        return await super().run(dispatcher, tracker, domain)
+
+    @staticmethod
+    async def _second_tip(dispatcher: CollectingDispatcher, tracker: Tracker,
+                          turn: Turn) -> List[Dict[str, Any]]:
+        language = language_of(tracker)
+        this_turn = tracker.slots_to_validate()
+        earlier = {slot: tracker.get_slot(slot) for slot in ANSWER_SLOTS if slot not in this_turn}
+        first = tracker.get_slot("tip_reference")
+        await asyncio.to_thread(complete_tip, first, tracker.sender_id,
+                                earlier.get("tip_location"), earlier.get("tip_time"))
+        say(dispatcher, "tip_received", language, reference=first)
+        if turn.urgent:
+            say(dispatcher, "emergency", language)
+        receipt = await asyncio.to_thread(
+            receive_tip, turn, tracker.sender_id, channel_of(tracker.get_latest_input_channel()),
+            language,
+        )
+        if receipt.urgency == "high" and not turn.urgent:
+            say(dispatcher, "emergency", language)
+        places, times = turn.entity_values("location"), turn.entity_values("time")
+        return [SlotSet("language", language), SlotSet("tip_reference", receipt.reference),
+                SlotSet("tip_location", receipt.place or (places[0] if places else None)),
+                SlotSet("tip_time", times[0] if times else None)]
 
     @staticmethod
     def _accept(value: Any) -> Dict[str, Any]:
