@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install.sh
 ./scripts/install-web.sh
 ./scripts/install-test-deps.sh
+./scripts/install-tools.sh
 ./scripts/train.sh
 . scripts/env.sh
 set +e  # from here on, collect both exit codes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Dict, List
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request, send_file
 from sqlalchemy import select
 
 from bot.console import workflow
@@ -19,6 +19,7 @@ from bot.console.scope import get_tip, visible_queues
 from bot.console.security import token_digest
 from bot.console.summary import summarise
 from bot.console.workflow import WorkflowError
+from bot.settings import ROOT
 from bot.store.models import Tip, utcnow
 from bot.store.tips import tip_to_api
 
@@ -26,6 +27,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 PATCHABLE = ("status", "assigned_to")
+OPENAPI = ROOT / "docs" / "openapi.yml"  # this API's description, checked by the tests
 
 
 def api_error(status: int, message: str):  # type: ignore[no-untyped-def]
@@ -45,14 +47,17 @@ def authenticate():  # type: ignore[no-untyped-def]
         ).scalar_one_or_none()
         if row is None or row.revoked_at is not None or not row.officer.active:
             g.officer, g.auth = None, None
-            return api_error(401, "invalid or revoked token")
+            refused = api_error(401, "invalid or revoked token")
+            refused.headers["WWW-Authenticate"] = 'Bearer realm="tipline", error="invalid_token"'
+            return refused
         g.officer, g.auth = row.officer, "token"
         now = utcnow()
         if row.last_used_at is None or as_utc(row.last_used_at) < now - timedelta(minutes=5):
             row.last_used_at = now
             db().commit()
-    elif request.method not in ("GET", "HEAD", "OPTIONS"):
-        # A change made with the session cookie needs the page's CSRF token (X-CSRFToken).
+    elif request.method not in ("GET", "HEAD", "OPTIONS") and g.get("officer") is not None:
+        # A change made with the session cookie needs the page's CSRF token (X-CSRFToken);
+        # without a signed-in session there is nothing to forge: login_required answers 401.
         current_app.extensions["csrf"].protect()
     return None
 
@@ -76,6 +81,13 @@ def me():  # type: ignore[no-untyped-def]
                    queues=visible_queues(g.officer), auth=g.auth)
 
 
+@bp.route("/openapi.yml")
+@login_required
+def openapi():  # type: ignore[no-untyped-def]
+    """docs/openapi.yml, to signed-in callers only."""
+    return send_file(OPENAPI, mimetype="application/yaml")
+
+
 @bp.route("/tips")
 @login_required
 def list_tips():  # type: ignore[no-untyped-def]
@@ -83,10 +95,10 @@ def list_tips():  # type: ignore[no-untyped-def]
     filters = TipFilters.from_args(request.args, default_status="all")
     if filters.errors:
         return api_error(400, "; ".join(filters.errors))
-    try:
-        limit = int(request.args.get("limit", DEFAULT_LIMIT))
-    except ValueError:
+    raw_limit = request.args.get("limit", str(DEFAULT_LIMIT)).strip()
+    if not (raw_limit.isascii() and raw_limit.isdigit()):  # int() takes "1_0" and "٣" too
         return api_error(400, "limit must be a number")
+    limit = int(raw_limit)
     if not 1 <= limit <= MAX_LIMIT:
         return api_error(400, f"limit must be between 1 and {MAX_LIMIT}")
     since = request.args.get("since") or request.args.get("cursor")

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Optional
 
-from flask import Flask, Response, abort, g, jsonify, render_template, request
+from flask import Flask, Response, abort, g, jsonify, make_response, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import inspect, text
@@ -141,12 +141,20 @@ def create_app(settings: Optional[ConsoleSettings] = None,
         return render_template("error.html", code=400, message=message), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(exc: HTTPException) -> Response:
         if is_api_request():
-            return jsonify(error=exc.description if exc.code != 404 else "not found"), exc.code
-        messages = {404: "There is nothing here, or it is not in your agency's queues.",
-                    403: "Only an administrator can do this."}
-        return render_template("error.html", code=exc.code,
-                               message=messages.get(exc.code or 0, exc.description)), exc.code
+            response = jsonify(error=exc.description if exc.code != 404 else "not found")
+        else:
+            messages = {404: "There is nothing here, or it is not in your agency's queues.",
+                        403: "Only an administrator can do this."}
+            response = make_response(render_template(
+                "error.html", code=exc.code,
+                message=messages.get(exc.code or 0, exc.description)))
+        response.status_code = exc.code or 500
+        # The exception's own headers (405: Allow, which RFC 9110 requires), not its body's.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     return app

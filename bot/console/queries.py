@@ -58,31 +58,35 @@ class TipFilters:
     @classmethod
     def from_args(cls, args: Mapping[str, str], default_status: str = "open") -> TipFilters:
         f = cls(status=default_status)
-        status = (args.get("status") or default_status).strip()
+        # Coded values are exact (no trimming): what the API description lists, nothing else.
+        status = args.get("status") or default_status
         if status in ("open", "all", *TIP_STATUSES):
             f.status = status
         else:
             f.errors.append(f"unknown status {status!r}")
         for name, allowed in (("category", FILTER_CATEGORIES), ("urgency", URGENCIES),
                               ("channel", CHANNELS), ("assigned", ("me", "unassigned"))):
-            value = (args.get(name) or "").strip()
+            value = args.get(name) or ""
             if value and value not in allowed:
                 f.errors.append(f"unknown {name} {value!r}")
             elif value:
                 setattr(f, name, value)
-        language = (args.get("language") or "").strip().lower()
-        if language and not (language.isalpha() and len(language) <= 8):
+        # ASCII before case mapping: "K" (Kelvin) lowers to "k", "ß" uppers to "SS".
+        raw_language, raw_queue = args.get("language") or "", args.get("queue") or ""
+        language = raw_language.lower()
+        if language and not (raw_language.isascii() and language.isalpha()
+                             and len(language) <= 8):
             f.errors.append(f"unknown language {language!r}")
         else:
             f.language = language
-        queue = (args.get("queue") or "").strip().upper()
-        if queue and not all(c.isalnum() or c == "_" for c in queue):
+        queue = raw_queue.upper()
+        if queue and not (raw_queue.isascii() and all(c.isalnum() or c == "_" for c in queue)):
             f.errors.append(f"unknown queue {queue!r}")
         else:
             f.queue = queue
         f.q = " ".join((args.get("q") or "").split())[:MAX_SEARCH]
         for name in ("date_from", "date_to"):
-            value = (args.get(name) or args.get(name.replace("date_", "")) or "").strip()
+            value = args.get(name) or args.get(name.replace("date_", "")) or ""
             if value:
                 try:
                     setattr(f, name, date.fromisoformat(value))
