@@ -104,10 +104,15 @@ class RoutingTable:
             raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise RulesFileError(f"routing rules file {path} does not exist") from exc
+        except UnicodeDecodeError as exc:
+            raise RulesFileError(f"routing rules file {path} is not UTF-8 text: {exc}") from exc
         except yaml.YAMLError as exc:
             raise RulesFileError(f"routing rules file {path} is not valid YAML: {exc}") from exc
         if not isinstance(raw, dict):
             raise RulesFileError(f"routing rules file {path} must be a mapping")
+        odd = [key for key in raw if not isinstance(key, str)]
+        if odd:  # pydantic would raise TypeError ("keywords must be strings")
+            raise RulesFileError(f"routing rules file {path}: unknown top-level key {odd[0]!r}")
         try:
             return cls(RulesFile.parse_obj(raw))
         except ValidationError as exc:

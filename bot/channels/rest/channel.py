@@ -103,7 +103,7 @@ class DurableRestInput(RestInput):
         """Check, store and answer one message."""
         try:
             body = json.loads(request.body or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the recursion limit
             return response.json({"error": "the body must be JSON"}, status=400)
         sender, text, metadata, client_id, problem = _fields(body)
         if problem:

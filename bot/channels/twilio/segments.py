@@ -19,6 +19,8 @@ from typing import List
 
 import regex
 
+from bot.inbox.text import clean
+
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -45,7 +47,7 @@ def cost(text: str, encoding: str) -> int:
     """Septets (GSM-7) or UTF-16 code units (UCS-2) that ``text`` takes."""
     if encoding == GSM7:
         return sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # a lone surrogate: one unit
 
 
 def segment_count(text: str) -> int:
@@ -64,9 +66,10 @@ def split_message(text: str) -> List[str]:
     A text that fits one segment is returned as it is (stripped). Otherwise every part
     fits a segment of a concatenated message (153 GSM-7 septets or 67 UCS-2 units), so
     each can be sent as its own message and still reads whole; the parts are as few as
-    possible and of similar lengths (no last part of a single word).
+    possible and of similar lengths (no last part of a single word). Lone surrogates (a
+    provider's JSON may hold one) cannot be sent: they become U+FFFD (bot/inbox/text.py).
     """
-    text = text.strip()
+    text = clean(text).strip()
     if not text:
         return []
     encoding = encoding_of(text)

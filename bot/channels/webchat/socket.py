@@ -57,8 +57,8 @@ class WebChatBlueprint(SocketBlueprint):
 
 
 def json_object(text: str) -> Any:
-    """A JSON text as a value (None if it is not JSON)."""
+    """A JSON text as a value (None if it is not JSON, or nested past the recursion limit)."""
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
