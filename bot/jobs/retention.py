@@ -12,6 +12,12 @@ closed, ``purge`` deletes
   ``processed`` are kept, emptied: they remember which channel messages were taken);
 - the events of its conversation in Rasa's SQL tracker store up to that moment (tracker.py).
 
+Every other channel message whose turn is over (``processed`` or ``refused``) and that was
+received more than N days ago, whatever became of its conversation (no tip, a tip still
+open, a message after the closure), loses its text, media and metadata too
+(``empty_inbound``): the row, its ids, timestamps and status stay (replays are still
+recognised, counts still add up).
+
 The tip row (reference, category, queue, status, original text and its translation), its
 routing decisions, its delivery records and the audit log are kept, and every purge
 appends one audit entry to the tip (``retention_purge``, with what was deleted). "Closed N
@@ -27,7 +33,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import Text, and_, cast, delete, exists, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.jobs import tracker
@@ -37,6 +43,7 @@ from bot.store.models import Attachment, InboundMessage, Tip, TipMessage
 log = logging.getLogger(__name__)
 ACTOR = "retention"
 BATCH = 500
+DONE = ("processed", "refused")  # inbox states whose turn is over (bot/inbox/store.py)
 
 
 @dataclass
@@ -88,7 +95,42 @@ def purge(days: Optional[int] = None, dry_run: bool = False,
         last = ids[-1]
     if report and not dry_run:
         log.info("retention: purged %d tips closed before %s", len(report), cutoff.date())
+    emptied = empty_inbound(cutoff, dry_run)
+    if emptied:
+        log.info("retention: %s %d inbound messages received before %s",
+                 "would empty" if dry_run else "emptied", emptied, cutoff.date())
     return report
+
+
+def _holds_content() -> Any:
+    """An inbox row with text, media or metadata left (JSON compared as its text: ``[]``
+    and ``null`` are empty, on SQLite and PostgreSQL alike)."""
+    row = InboundMessage
+    return or_(row.text != "", cast(row.media, Text) != "[]",
+               and_(row.meta.isnot(None), cast(row.meta, Text) != "null"))
+
+
+def empty_inbound(cutoff: datetime, dry_run: bool = False) -> int:
+    """Empty (or, dry run, count) the text, media and metadata of the inbox rows done
+    before ``cutoff``, in batches; how many."""
+    from bot.store.db import session_scope
+
+    due = and_(InboundMessage.status.in_(DONE), InboundMessage.received_at < cutoff,
+               _holds_content())
+    if dry_run:
+        with session_scope() as session:
+            return _count(session, InboundMessage.id, due)
+    emptied = 0
+    while True:
+        with session_scope() as session:
+            ids = list(session.execute(select(InboundMessage.id).where(due)
+                                       .order_by(InboundMessage.id).limit(BATCH)).scalars())
+            if ids:
+                session.execute(update(InboundMessage).where(InboundMessage.id.in_(ids))
+                                .values(text="", media=[], meta=null()))
+        emptied += len(ids)
+        if len(ids) < BATCH:
+            return emptied
 
 
 def _count(session: Session, column: Any, *where: Any) -> int:

@@ -25,7 +25,7 @@ DELETE = text("DELETE FROM events WHERE sender_id = :sender AND timestamp <= :un
 
 @lru_cache(maxsize=4)
 def _engine(url: str) -> Engine:
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
 
 
 def tracker_engine(url: str) -> Optional[Engine]:

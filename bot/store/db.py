@@ -19,16 +19,19 @@ from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# SQL parameters (tip texts, hashes) stay out of error messages and so out of the logs
+SAFE = {"future": True, "hide_parameters": True}
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout. Its errors
+    never quote the statement's parameters (``hide_parameters``)."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         # a pool of connections (SQLAlchemy 1.4 defaults to NullPool for SQLite files, which
         # reopens the file and reruns the PRAGMAs for every transaction)
         engine = create_engine(
-            url, future=True, poolclass=QueuePool, pool_size=5, max_overflow=10,
+            url, **SAFE, poolclass=QueuePool, pool_size=5, max_overflow=10,
             connect_args={"timeout": 30, "check_same_thread": False},
         )
 
@@ -41,7 +44,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(url, **SAFE, pool_pre_ping=True)
 
 
 @lru_cache(maxsize=4)

@@ -1,6 +1,8 @@
 """Data retention on SQLite: a tip closed more than N days ago loses its transcript,
 attachments (rows and files), queued chat replies, raw inbound text and Rasa tracker
-events; it keeps its row and its audit. Open and recently closed tips keep everything."""
+events; it keeps its row and its audit. Open and recently closed tips keep everything but
+the raw inbound messages older than N days: every channel message done that long ago loses
+its text, media and metadata, and keeps its row (ids, status, time)."""
 
 from __future__ import annotations
 
@@ -58,6 +60,7 @@ def add_tip(name: str, status: str, last_change: datetime, tmp_path: Path) -> in
         session.add(InboundMessage(channel="sms", external_id=f"SM{name}", status="processed",
                                    contact_hash=f"conv-{name}", text=f"{name} raw sms",
                                    media=[{"url": url, "type": "image/jpeg"}],
+                                   meta={"location": {"latitude": 45.0, "longitude": -73.4}},
                                    received_at=last_change - DAY))
         audit(session, tip, "intake", "created", None, {"status": "new"})
         tip_id = tip.id
@@ -85,7 +88,7 @@ def state(tip_id: int, tmp_path: Path) -> dict:
             "messages": count(TipMessage.id, TipMessage.tip_id == tip_id),
             "attachments": count(Attachment.id, Attachment.tip_id == tip_id),
             "outbox": count(WebchatOutbox.id, WebchatOutbox.tip_id == tip_id),
-            "inbound": (inbound.text, inbound.media),
+            "inbound": (inbound.text, inbound.media, inbound.meta),
             "audit": [a.action for a in session.execute(select(AuditEntry).where(
                 AuditEntry.tip_id == tip_id).order_by(AuditEntry.id)).scalars()],
             "files": len(list((tmp_path / "media").iterdir())),
@@ -116,7 +119,7 @@ def test_closed_tips_past_retention_lose_transcripts_and_keep_row_and_audit(
     assert purged == dry
     after = state(old, tmp_path)
     assert (after["messages"], after["attachments"], after["outbox"]) == (0, 0, 0)
-    assert after["inbound"] == ("", [])
+    assert after["inbound"] == ("", [], None)
     assert after["events"] == 1, "only the event after the closure is left"
     assert after["files"] == 2, "its downloaded media file is deleted, the others' kept"
     assert (after["status"], after["original_text"]) == ("closed", "old: boats at night")
@@ -127,8 +130,10 @@ def test_closed_tips_past_retention_lose_transcripts_and_keep_row_and_audit(
     assert entry.actor == "retention"
     assert entry.after == {"messages": 3, "attachments": 1, "files": 1, "webchat_outbox": 1,
                            "inbound_emptied": 1, "tracker_events": 2, "retention_days": 90}
-    for kept in (recent, still_open):
-        assert state(kept, tmp_path) == {**before[kept], "files": 2}
+    assert state(recent, tmp_path) == {**before[recent], "files": 2}
+    # the open tip keeps its transcript; its raw inbound message, done 101 days ago, not
+    assert state(still_open, tmp_path) == {**before[still_open], "files": 2,
+                                           "inbound": ("", [], None)}
 
     assert purge() == [], "purging again finds nothing"
     assert state(old, tmp_path)["audit"] == ["created", "retention_purge"]
@@ -167,3 +172,59 @@ def test_periodic_task_purges(env: dict, tmp_path: Path) -> None:
     tip = add_tip("job", "closed", NOW - 120 * DAY, tmp_path)
     assert [p["reference"] for p in tasks.purge_expired.call_local()] == ["JOB"]
     assert state(tip, tmp_path)["audit"] == ["created", "retention_purge"]
+
+
+def inbox_rows() -> dict:
+    with session_scope() as session:
+        return {row.external_id: {"id": row.id, "channel": row.channel, "status": row.status,
+                                  "received_at": row.received_at, "text": row.text,
+                                  "media": row.media, "meta": row.meta}
+                for row in session.execute(select(InboundMessage)).scalars()}
+
+
+def test_done_inbound_messages_past_retention_lose_content_whatever_their_conversation(
+        env: dict, tmp_path: Path) -> None:
+    """No tip behind them (a greeting, a media-only MMS, a refused message): the rows done
+    more than N days ago are emptied all the same; waiting, failed and recent ones are not."""
+    from bot.inbox import recovery, store
+    from bot.jobs.retention import empty_inbound, purge
+
+    secret = "boats at Stanstead 45.01,-72.09 tonight"
+    media = [{"url": "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MMx/Media/ME1",
+              "type": "image/jpeg"}]
+    rows = {  # external id: (status, days ago, text, media, meta)
+        "W-hello": ("processed", 100, secret, [], {"location": {"latitude": 45.01},
+                                                   "interface_language": "fr"}),
+        "SM-mms": ("processed", 95, "", media, None),
+        "R-long": ("refused", 100, "", [], {"length": 100000}),
+        "W-recent": ("processed", 10, secret, [], {"interface_language": "fr"}),
+        "SM-waiting": ("received", 100, secret, media, None),
+        "R-failed": ("failed", 100, secret, [], {"sender_language": "en"}),
+    }
+    with session_scope() as session:
+        for external_id, (status, days, text, files, meta) in rows.items():
+            channel = {"W": "webchat", "SM": "sms", "R": "rest"}[external_id.split("-")[0]]
+            session.add(InboundMessage(channel=channel,
+                                       external_id=external_id, status=status,
+                                       contact_hash=f"nobody-{external_id}", text=text,
+                                       media=files, meta=meta, received_at=NOW - days * DAY))
+    before, counts = inbox_rows(), recovery.counts()
+    cutoff = NOW - 90 * DAY
+
+    assert empty_inbound(cutoff, dry_run=True) == 3
+    assert purge(dry_run=True) == [] and inbox_rows() == before, "a dry run changes nothing"
+    assert purge() == [], "no tip was purged: the inbox is emptied on its own"
+
+    after = inbox_rows()
+    emptied = {"W-hello", "SM-mms", "R-long"}
+    for external_id in emptied:
+        assert after[external_id] == {**before[external_id], "text": "", "media": [],
+                                      "meta": None}
+    for external_id in set(rows) - emptied:
+        assert after[external_id] == before[external_id]
+    assert recovery.counts() == counts, "statuses and counts are untouched"
+    with session_scope() as session:
+        conn = session.connection()
+        assert store.known(conn, "webchat", "W-hello") == before["W-hello"]["id"], \
+            "a replay of an emptied message is still recognised"
+    assert empty_inbound(cutoff) == 0, "emptied rows are not picked up again"
