@@ -4,7 +4,7 @@ precision/recall at several thresholds (how config.yml's thresholds were chosen)
 Faster than bench/nlu_multilingual.py (no servers, nothing stored), so it is the one to
 run while tuning; the figures that count come from the real servers.
 
-    .venv/bin/python -m bench.nlu_inprocess [models/current.tar.gz]
+    .venv/bin/python -m bench.nlu_inprocess [models/current.tar.gz] [--errors]
 """
 
 from __future__ import annotations
@@ -47,12 +47,14 @@ async def parse_all(model: str) -> List[Dict]:
                      "urgent": bool(tip.get("urgent")), "intent": parsed["intent"]["name"],
                      "best": ranked[0] if ranked else None,
                      "p_urgent": (parsed.get("urgency") or {}).get("confidence", 0.0),
-                     "lexicon": lexicon.is_urgent([tip["text"]])})
+                     "lexicon": lexicon.is_urgent([tip["text"]]), "text": tip["text"],
+                     "language": tip["language"]})
     return rows
 
 
 def main() -> None:
-    model = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "models" / "current.tar.gz")
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    model = args[0] if args else str(ROOT / "models" / "current.tar.gz")
     rows = asyncio.run(parse_all(model))
     for name, native in (("en/fr/es", True), ("other 18", False)):
         group = [r for r in rows if r["native"] is native]
@@ -67,6 +69,21 @@ def main() -> None:
         hits = sum(r["urgent"] for r in flagged)
         print(f"urgency threshold {threshold}: recall {hits}/{urgent}, "
               f"precision {hits}/{len(flagged)}")
+    if "--errors" in sys.argv:
+        print_errors(rows)
+
+
+def print_errors(rows: List[Dict]) -> None:
+    """Each misread tip: wrong category, missed or false urgency (for tuning by hand)."""
+    for r in rows:
+        if r["intent"] != r["category"]:
+            print(f"CATEGORY {r['language']} {r['category']} -> {r['intent']}: {r['text'][:90]}")
+    for r in rows:
+        flagged = r["p_urgent"] >= 0.5 or r["lexicon"]
+        if flagged != r["urgent"]:
+            kind = "MISSED" if r["urgent"] else "FALSE"
+            print(f"URGENT-{kind} {r['language']} p={r['p_urgent']:.2f} lexicon={r['lexicon']}: "
+                  f"{r['text'][:90]}")
 
 
 if __name__ == "__main__":

@@ -58,6 +58,8 @@ def run_tips(stack: TipLineStack, db: TipsDb, tips: List[dict]) -> Dict[str, Dic
         row["stored"] += int(len(stored) == 1)
         row["replies"] += len(replies)
         row["replies_ok"] += sum(1 for r in replies if language in reply_languages(r))
+        for reply in (r for r in replies if language not in reply_languages(r)):
+            print(f"  REPLY NOT IN {language}: {tip['text'][:50]!r} -> {reply[:60]!r}")
         if not stored:
             print(f"  NOT STORED [{language}] {tip['text'][:70]!r} -> {replies[:1]}")
             continue

@@ -91,3 +91,18 @@ def test_an_example_file_with_an_empty_entry_is_refused(tmp_path: Path) -> None:
     (tmp_path / "xx.yml").write_text("urgent: ['help now', '']\nnot_urgent: [hi]\n")
     with pytest.raises(ValueError, match="empty"):
         load_urgency_examples(tmp_path)
+
+
+def test_the_threshold_is_chosen_by_cross_validation_and_kept_in_the_model(
+        trained: Judge) -> None:
+    """threshold: auto -> a value learnt from the training data, stored and loaded back."""
+    threshold = trained.classifier.threshold
+    assert 0.0 < threshold < 1.0 and threshold != 0.5
+    verdict = trained("un hombre tiene una pistola en la gasolinera ahorita")
+    assert verdict["by"] == "model" and verdict["confidence"] >= threshold
+
+
+def test_a_fixed_threshold_in_the_config_is_used_as_is(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    classifier = UrgencyClassifier.create({"threshold": 0.8}, storage, Resource("u"), context())
+    assert classifier.threshold == 0.8
