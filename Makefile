@@ -15,7 +15,7 @@ train: install              ## train the Rasa model if config or data changed
 	./scripts/train.sh
 
 lint: install
-	.venv/bin/ruff check bot actions tests bench
+	.venv/bin/ruff check bot actions harness tests bench
 
 bench: install train        ## run the benchmarks (see docs/benchmarks.md)
 	./scripts/bench.sh

@@ -35,7 +35,7 @@ from bot.console.models import Officer
 from bot.console.queries import TipFilters, list_query, urgent_query
 from bot.store.migrate import upgrade
 from bot.store.models import Tip
-from tests.support.console import (
+from harness.console import (
     ConsoleServer,
     console_env,
     csrf_from,

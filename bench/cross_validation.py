@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 from bench.nlu_routing import f1_table
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 
 
 def stratified_folds(examples: List[Tuple[str, str]], k: int, seed: int = 7) -> List[List[int]]:

@@ -25,7 +25,7 @@ import requests
 import yaml
 
 from bench.stats import percentile
-from tests.support.servers import (
+from harness.servers import (
     ROOT,
     TipLineStack,
     sqlite_tracker,

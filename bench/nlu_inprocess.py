@@ -16,7 +16,7 @@ from typing import Dict, List
 
 import yaml
 
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 
 NATIVE = ("en", "fr", "es")
 THRESHOLDS = (0.35, 0.45, 0.5, 0.6, 0.7, 0.8)

@@ -20,9 +20,9 @@ from typing import Dict, List
 
 import yaml
 
-from tests.support.db import TipsDb
-from tests.support.replies import reply_languages
-from tests.support.servers import (
+from harness.db import TipsDb
+from harness.replies import reply_languages
+from harness.servers import (
     ROOT,
     TipLineStack,
     sqlite_tracker,

@@ -19,7 +19,7 @@ from typing import Dict, List
 
 import yaml
 
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 
 HELDOUT = ROOT / "bench" / "data" / "heldout_tips.yml"
 

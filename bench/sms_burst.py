@@ -29,15 +29,15 @@ from bench.stats import summary_ms
 from bot.channels.twilio.store import OutboundMessage
 from bot.privacy.keys import contact_hash
 from bot.store.models import InboundMessage, Tip
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.servers import (
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.servers import (
     TipLineStack,
     sqlite_tracker,
     stack_env,
     write_credentials,
     write_endpoints,
 )
-from tests.support.twilio import (
+from harness.twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     PUBLIC_BASE,

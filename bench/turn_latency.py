@@ -19,7 +19,7 @@ from typing import Callable, List
 import requests
 
 from bench.stats import summary_ms
-from tests.support.servers import TipLineStack, stack_env, write_credentials, write_endpoints
+from harness.servers import TipLineStack, stack_env, write_credentials, write_endpoints
 
 TIPS = [
     "I saw men loading bags of cocaine into a white van near Lacolle last night",

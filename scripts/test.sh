@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ./scripts/train.sh
 . scripts/env.sh
 set +e  # from here on, collect both exit codes
-"$PY" -m ruff check bot actions tests bench
+"$PY" -m ruff check bot actions harness tests bench
 lint=$?
 "$PY" -m pytest "$@"
 status=$?

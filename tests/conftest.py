@@ -10,9 +10,9 @@ from typing import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.fakes.libretranslate import FakeLibreTranslate
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.servers import (
+from harness.fakes.libretranslate import FakeLibreTranslate
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.servers import (
     ROOT,
     TipLineStack,
     sqlite_tracker,
@@ -20,8 +20,8 @@ from tests.support.servers import (
     write_credentials,
     write_endpoints,
 )
-from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, twilio_credentials, twilio_env
-from tests.support.webchat import webchat_credentials
+from harness.twilio import ACCOUNT_SID, AUTH_TOKEN, twilio_credentials, twilio_env
+from harness.webchat import webchat_credentials
 
 PG_ADMIN_URL = os.environ.get("TIPLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_HOST = os.environ.get("TIPLINE_TEST_REDIS_HOST", "127.0.0.1")

@@ -13,8 +13,8 @@ import pytest
 import requests
 import yaml
 
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.servers import (
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.servers import (
     ARTIFACTS,
     ROOT,
     Server,
@@ -23,7 +23,7 @@ from tests.support.servers import (
     stack_env,
     write_endpoints,
 )
-from tests.support.twilio import twilio_env
+from harness.twilio import twilio_env
 
 # (method, path, JSON body): reading a conversation, writing into one, replacing the model
 API_CALLS = [

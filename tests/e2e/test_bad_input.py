@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from tests.support.db import TipsDb
-from tests.support.servers import TipLineStack
+from harness.db import TipsDb
+from harness.servers import TipLineStack
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from bot.channels.webchat.store import WebchatOutbox
 from bot.store.models import AuditEntry, TipMessage
-from tests.fakes.libretranslate import FakeLibreTranslate
-from tests.support.console import PASSWORD, RunningConsole, minutes_ago, running_console
-from tests.support.servers import ARTIFACTS, ROOT
+from harness.console import PASSWORD, RunningConsole, minutes_ago, running_console
+from harness.fakes.libretranslate import FakeLibreTranslate
+from harness.servers import ARTIFACTS, ROOT
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import Tip
-from tests.support.console import (
+from harness.console import (
     PASSWORD,
     RunningConsole,
     csrf_from,

@@ -17,9 +17,9 @@ import pytest
 import requests
 import yaml
 
-from tests.support.db import TipsDb
-from tests.support.servers import ROOT, TipLineStack, stack_env
-from tests.support.stories import (
+from harness.db import TipsDb
+from harness.servers import ROOT, TipLineStack, stack_env
+from harness.stories import (
     STORIES,
     Story,
     bot_texts,

@@ -14,8 +14,7 @@ import pytest
 import requests
 
 from bot.privacy.keys import contact_hash
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.clients import (
+from harness.clients import (
     WebChat,
     burst,
     rest,
@@ -25,9 +24,10 @@ from tests.support.clients import (
     tip_text,
     wait_until,
 )
-from tests.support.durable import DELAYED, Inbox, running_stack
-from tests.support.servers import ARTIFACTS, TipLineStack
-from tests.support.twilio import fake_number, grep_files
+from harness.durable import DELAYED, Inbox, running_stack
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.servers import ARTIFACTS, TipLineStack
+from harness.twilio import fake_number, grep_files
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -11,8 +11,8 @@ import uuid
 import pytest
 
 from bot.store.references import find_references
-from tests.support.db import TipsDb
-from tests.support.servers import ROOT, TipLineStack
+from harness.db import TipsDb
+from harness.servers import ROOT, TipLineStack
 
 
 def sender() -> str:

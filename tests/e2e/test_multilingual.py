@@ -12,11 +12,11 @@ import uuid
 import pytest
 
 from bot.messages import get_catalog
+from harness.db import TipsDb
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.replies import all_in
+from harness.servers import TipLineStack
 from tests.e2e.test_sms import Sms, number
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.db import TipsDb
-from tests.support.replies import all_in
-from tests.support.servers import TipLineStack
 
 # language, category, queue (side from the place named), tip written natively
 TIPS = [

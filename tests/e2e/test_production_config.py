@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy import create_engine, text
 
-from tests.support.db import TipsDb
-from tests.support.servers import TipLineStack
+from harness.db import TipsDb
+from harness.servers import TipLineStack
 
 
 def test_tip_stored_in_postgresql_with_tracker_in_postgresql(pg_stack: TipLineStack) -> None:

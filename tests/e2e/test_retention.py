@@ -13,8 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from tests.support.db import TipsDb
-from tests.support.servers import ROOT, TipLineStack
+from harness.db import TipsDb
+from harness.servers import ROOT, TipLineStack
 
 LONG_AGO = timedelta(days=100)
 

@@ -2,7 +2,7 @@
 during a burst of signed SMS webhooks and REST messages: PostgreSQL (tips and Rasa's
 tracker) stopped and started again, and Redis (lock store, rate limits, job queue)
 restarted without persistence, on SQLite and on PostgreSQL. The PostgreSQL cluster and
-the Redis servers are the tests' own (tests/support/services.py), never the shared ones."""
+the Redis servers are the tests' own (harness/services.py), never the shared ones."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Iterator
 
 import pytest
 
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.clients import wait_until
-from tests.support.durable import Inbox
-from tests.support.inbox import pg_database
-from tests.support.restarts import (
+from harness.clients import wait_until
+from harness.durable import Inbox
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.inbox import pg_database
+from harness.restarts import (
     Deployment,
     assert_nothing_lost,
     assert_recovered,
@@ -23,8 +23,8 @@ from tests.support.restarts import (
     pg_tracker,
     start_stack,
 )
-from tests.support.servers import ARTIFACTS, sqlite_tracker
-from tests.support.services import (
+from harness.servers import ARTIFACTS, sqlite_tracker
+from harness.services import (
     PG_BIN,
     REDIS_SERVER,
     JobsConsumer,

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from bot.channels.twilio.store import OutboundMessage
 from bot.privacy.keys import contact_hash
 from bot.store.models import Attachment, Contact, InboundMessage, Tip, TipMessage
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.outbound import officer_reply
-from tests.support.servers import ARTIFACTS, TipLineStack
-from tests.support.twilio import (
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.outbound import officer_reply
+from harness.servers import ARTIFACTS, TipLineStack
+from harness.twilio import (
     AUTH_TOKEN,
     PUBLIC_BASE,
     WEBHOOK_PATH,

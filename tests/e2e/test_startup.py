@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.servers import ROOT, free_port
+from harness.servers import ROOT, free_port
 
 
 def test_action_server_refuses_an_invalid_rules_file(tmp_path: Path) -> None:

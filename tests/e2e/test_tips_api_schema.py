@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import AuditEntry
-from tests.support.console import RunningConsole, csrf_from, login_session, running_console
-from tests.support.servers import ARTIFACTS
-from tests.support.tools import OPENAPI, schemathesis_cli
+from harness.console import RunningConsole, csrf_from, login_session, running_console
+from harness.servers import ARTIFACTS
+from harness.tools import OPENAPI, schemathesis_cli
 
 SEED = 20240531
 EXAMPLES = 25  # per operation and phase: the whole run stays well under 90 s

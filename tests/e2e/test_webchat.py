@@ -1,7 +1,7 @@
 """Web chat end to end: headless Chromium, the real Rasa and action servers, SQLite tips.
 
 The widget is the one a community site pastes (``/webchat/embed.js``), on the tip line's
-demo pages and on a community site of another origin (tests/support/webchat.py). The
+demo pages and on a community site of another origin (harness/webchat.py). The
 shared ``sqlite_stack`` carries the web chat channel (tests/conftest.py).
 """
 
@@ -21,10 +21,10 @@ import requests
 from sqlalchemy import create_engine, text
 
 from bot.store.references import find_references
-from tests.support.db import TipsDb
-from tests.support.outbound import officer_reply
-from tests.support.servers import TipLineStack
-from tests.support.webchat import (
+from harness.db import TipsDb
+from harness.outbound import officer_reply
+from harness.servers import TipLineStack
+from harness.webchat import (
     COMMUNITY_SITE,
     OTHER_SITE,
     CommunitySite,

@@ -23,7 +23,7 @@ from bot.channels.webchat.origins import normalise_origin, parse_origins
 from bot.channels.webchat.safety import as_plain_markdown, clean_metadata
 from bot.store import migrate
 from bot.store.db import session_scope
-from tests.support.servers import free_port, wait_http
+from harness.servers import free_port, wait_http
 
 SITE = "https://www.town.example"
 
@@ -75,7 +75,7 @@ def test_the_bundle_is_rewritten_without_font_services() -> None:
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated tips database; the outbox delivery reads this one, and the channel's
     inbox (bot/inbox) stores the messages in it."""
-    from tests.support.twilio import reset_process_state
+    from harness.twilio import reset_process_state
 
     url = f"sqlite:///{tmp_path_factory.mktemp('webchat-parts') / 'tips.db'}"
     migrate.upgrade(url)

@@ -27,7 +27,7 @@ from sanic import Sanic
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
-from tests.support.servers import free_port
+from harness.servers import free_port
 
 TIP = "canary-7f3q white van unloading crates behind the Lacolle duty free"
 NAME = "action_tipline_test_fails"

@@ -21,7 +21,7 @@ from bot.settings import ConsoleSettings
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from bot.store.models import AuditEntry, RoutingDecision, Tip, TipMessage
-from tests.support.console import PASSWORD, SECRET, csrf_from, make_officer, make_tip
+from harness.console import PASSWORD, SECRET, csrf_from, make_officer, make_tip
 
 
 @pytest.fixture(scope="module")
@@ -503,7 +503,7 @@ def officer_messages(db: Session, tip: Tip) -> list:
 def catalogue(directory: str, language: str) -> dict:
     import yaml
 
-    from tests.support.servers import ROOT
+    from harness.servers import ROOT
 
     return yaml.safe_load((ROOT / "data" / directory / f"{language}.yml").read_text("utf-8"))
 
@@ -865,7 +865,7 @@ def test_cli_creates_officers_reading_the_password_from_stdin(
     import subprocess
     import sys
 
-    from tests.support.servers import ROOT
+    from harness.servers import ROOT
 
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "TIPLINE_DATABASE_URL": db_url,
            "TIPLINE_VAR_DIR": str(tmp_path)}

@@ -27,7 +27,7 @@ from bot.console.security import (
 from bot.console.throttle import DeviceCookies, LoginThrottle
 from bot.logging_safe import SafeLogFilter, escape
 from bot.store.models import Tip
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 
 
 @pytest.mark.parametrize(("cell", "expected"), [

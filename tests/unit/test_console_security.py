@@ -18,7 +18,7 @@ from bot.settings import ConsoleSettings
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from bot.store.models import AuditEntry
-from tests.support.console import PASSWORD, SECRET, csrf_from, make_officer, make_tip
+from harness.console import PASSWORD, SECRET, csrf_from, make_officer, make_tip
 
 NEW_PASSWORD = "another horse battery staple"
 OFFICERS = ("alice", "bob", "carol", "dave", "erin", "frank", "grace")

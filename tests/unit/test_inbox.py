@@ -14,7 +14,7 @@ from bot.inbox.marks import inbox_key, mark_handled, parse_key
 from bot.inbox.text import REPLACEMENT, clean, clean_value
 from bot.store.db import get_engine
 from bot.store.models import utcnow
-from tests.support.inbox import on_database, stored
+from harness.inbox import on_database, stored
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -22,7 +22,7 @@ from bot.routing.router import RoutingResult
 from bot.store.db import session_scope
 from bot.store.models import InboundMessage, Tip
 from bot.store.tips import NewTip, create_tip
-from tests.support.inbox import on_database, stored
+from harness.inbox import on_database, stored
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -16,7 +16,7 @@ from bot.inbox.worker import InboxWorker
 from bot.settings import get_settings
 from bot.store.db import get_engine
 from bot.store.models import utcnow
-from tests.support.inbox import configured
+from harness.inbox import configured
 
 FAST = {"TIPLINE_INBOX_RETRY_BASE": "0.05", "TIPLINE_INBOX_RETRY_MAX": "0.2",
         "TIPLINE_INBOX_MAX_ATTEMPTS": "4", "TIPLINE_INBOX_LEASE_SECONDS": "2"}

@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from bot.store.db import session_scope
 from bot.store.models import AuditEntry, Contact, Tip, TipMessage
-from tests.fakes.libretranslate import FakeLibreTranslate
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.db import TipsDb
-from tests.support.env import tipline_env
-from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, sms_environment
+from harness.db import TipsDb
+from harness.env import tipline_env
+from harness.fakes.libretranslate import FakeLibreTranslate
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.twilio import ACCOUNT_SID, AUTH_TOKEN, sms_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 GERMAN = "Ich habe gesehen, wie Männer Drogen über die Grenze bei Lacolle gebracht haben"

@@ -26,8 +26,8 @@ from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from bot.store.models import CHANNELS, TIP_STATUSES
 from bot.translation.service import Status
-from tests.support.console import PASSWORD, SECRET, csrf_from, make_officer, make_tip
-from tests.support.tools import OPENAPI, tools_python
+from harness.console import PASSWORD, SECRET, csrf_from, make_officer, make_tip
+from harness.tools import OPENAPI, tools_python
 
 SPEC: Dict[str, Any] = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
 SCHEMAS = SPEC["components"]["schemas"]

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bot.store.db import session_scope
 from bot.store.models import Attachment, AuditEntry, InboundMessage, Tip, TipMessage
-from tests.support.env import tipline_env
+from harness.env import tipline_env
 
 NOW = datetime.now(UTC)
 DAY = timedelta(days=1)

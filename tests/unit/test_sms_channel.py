@@ -14,8 +14,8 @@ import bot.outbound
 from bot.channels.twilio.channel import TwilioTipChannel, form_of, settings_from_credentials
 from bot.channels.twilio.sender import officer_sender
 from bot.conversation import channel_of
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, sms_environment
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.twilio import ACCOUNT_SID, AUTH_TOKEN, sms_environment
 
 
 @dataclass

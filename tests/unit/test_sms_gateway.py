@@ -21,8 +21,8 @@ from bot.intake import receive_tip
 from bot.privacy.keys import AddressCipher, contact_hash
 from bot.store.db import session_scope
 from bot.store.models import Attachment, Contact, InboundMessage, Tip
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.twilio import (
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     PUBLIC_BASE,
@@ -555,7 +555,7 @@ def test_media_bytes_are_fetched_only_when_configured(env: dict, api: FakeTwilio
 
     from bot.channels.twilio.media import fetch_media, local_path
     from bot.settings import get_settings
-    from tests.fakes.twilio_api import MEDIA_BYTES
+    from harness.fakes.twilio_api import MEDIA_BYTES
 
     settings = get_settings().twilio
     assert settings.fetch_media is False

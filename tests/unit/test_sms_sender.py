@@ -17,8 +17,8 @@ from bot.privacy.keys import AddressCipher, contact_hash
 from bot.settings import get_settings
 from bot.store.db import session_scope
 from bot.store.models import AuditEntry, Contact, Tip, TipMessage
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, TIP_LINE_NUMBER, sms_environment
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.twilio import ACCOUNT_SID, AUTH_TOKEN, TIP_LINE_NUMBER, sms_environment
 
 NUMBER = "+15145550142"
 

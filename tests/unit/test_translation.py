@@ -20,7 +20,7 @@ from bot.translation.breaker import CircuitBreaker
 from bot.translation.cache import LRUCache
 from bot.translation.splitting import join_translations, split_text
 from bot.translation.timeouts import bounded, current_timeout
-from tests.fakes.libretranslate import FakeLibreTranslate
+from harness.fakes.libretranslate import FakeLibreTranslate
 
 ROOT = Path(__file__).resolve().parents[2]
 GERMAN = "Ich habe gesehen, wie Männer Drogen über die Grenze bei Lacolle gebracht haben"
@@ -345,7 +345,7 @@ def test_fake_runs_as_a_process() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests/fakes/libretranslate.py"), "--port", str(port)],
+        [sys.executable, str(ROOT / "harness/fakes/libretranslate.py"), "--port", str(port)],
         stdout=subprocess.PIPE, text=True,
     )
     try:

@@ -38,7 +38,7 @@ def dispatcher() -> CollectingDispatcher:
 @pytest.fixture()
 def tips_store(tmp_path: Path) -> Iterator[str]:
     """A migrated SQLite tips store the actions write to, translation off."""
-    from tests.support.env import tipline_env
+    from harness.env import tipline_env
 
     with tipline_env(tmp_path) as env:
         yield env["TIPLINE_DATABASE_URL"]

@@ -10,9 +10,9 @@ from typing import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.env import tipline_env
-from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, sms_environment
+from harness.env import tipline_env
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.twilio import ACCOUNT_SID, AUTH_TOKEN, sms_environment
 
 # ci: the same examples on every run (derandomize), the whole folder well under a minute on a
 # loaded 2-core machine. deep: many more, random, for a run by hand or a nightly job.

@@ -9,7 +9,7 @@ from typing import Any, Dict, Tuple
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from tests.support.twilio import TwilioWebhooks
+from harness.twilio import TwilioWebhooks
 
 # Characters that break parsers, logs and encoders, drawn more often than chance would.
 NASTY = ("\x00\r\n\t\x0b\x0c\x1b\x7f\x85\u2028\u2029\u202e\u200b\u200d\ufeff\ufffd"

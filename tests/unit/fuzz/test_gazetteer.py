@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.routing.gazetteer import Gazetteer
 from bot.routing.text import normalise
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 from tests.unit.fuzz.strategies import hostile_text, short_text, text_of, weighted
 
 PLACES = ROOT / "data" / "gazetteer" / "places.yml"

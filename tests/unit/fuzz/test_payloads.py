@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.channels.twilio.channel import form_of
 from bot.channels.twilio.signature import SignatureChecker
 from bot.channels.twilio.webhook import MAX_MEDIA, first, parse_inbound
-from tests.support.twilio import AUTH_TOKEN, PUBLIC_BASE, WEBHOOK_PATH, TwilioWebhooks
+from harness.twilio import AUTH_TOKEN, PUBLIC_BASE, WEBHOOK_PATH, TwilioWebhooks
 from tests.unit.fuzz.strategies import TWILIO_FIELDS, short_text, storable_text, twilio_forms
 
 PUBLIC_URL = PUBLIC_BASE + WEBHOOK_PATH

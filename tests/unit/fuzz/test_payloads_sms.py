@@ -23,7 +23,7 @@ from bot.inbox.text import clean
 from bot.logging_safe import SafeLogFilter
 from bot.store.db import session_scope
 from bot.store.models import InboundMessage
-from tests.support.twilio import AUTH_TOKEN, PUBLIC_BASE, WEBHOOK_PATH
+from harness.twilio import AUTH_TOKEN, PUBLIC_BASE, WEBHOOK_PATH
 from tests.unit.fuzz.strategies import fewer, short_text, twilio_forms
 
 PUBLIC_URL = PUBLIC_BASE + WEBHOOK_PATH

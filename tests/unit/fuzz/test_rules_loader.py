@@ -15,7 +15,7 @@ from hypothesis import assume, event, example, given
 from hypothesis import strategies as st
 
 from bot.routing.rules import CATEGORIES, SIDES, UNKNOWN_CATEGORY, RoutingTable, RulesFileError
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 from tests.unit.fuzz.strategies import STORABLE_CHARACTER, fewer, json_like, text_of, wrong_type
 
 RULES = ROOT / "data" / "routing" / "rules.yml"

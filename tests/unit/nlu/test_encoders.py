@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bot.nlu.encoders import CachedEncoder, EncoderSpec, get_encoder
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 
 OFFLINE_PROBE = """
 import json, socket

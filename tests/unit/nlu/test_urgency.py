@@ -13,7 +13,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.sentence_featurizer import SentenceEncoderFeaturizer
 from bot.nlu.urgency import UrgencyClassifier, load_urgency_examples
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 
 URGENCY_DATA = ROOT / "data" / "urgency"
 

@@ -17,7 +17,7 @@ import requests
 import yaml
 from cryptography.fernet import Fernet
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("TIPLINE_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 
 

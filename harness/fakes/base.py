@@ -38,7 +38,7 @@ class FakeServer:
         self._server.serve_forever()
 
     def run_as_process(self, name: str) -> None:
-        """Serve in the foreground until SIGTERM or Ctrl-C (``python -m tests.fakes.X``)."""
+        """Serve in the foreground until SIGTERM or Ctrl-C (``python -m harness.fakes.X``)."""
         signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=self.stop).start())
         print(f"{name} listening on {self.url}", flush=True)  # type: ignore[attr-defined]
         try:

@@ -210,7 +210,7 @@ def sms_environment(tmp_path: Path, fake_api: Any, template_dir: Path,
         "TIPLINE_TWILIO_SEND_BACKOFF": "0.01",
         **overrides,
     }
-    from tests.support.env import process_env
+    from harness.env import process_env
 
     with process_env(env):
         yield env

@@ -1,5 +1,5 @@
 """The durable intake end to end: a stack of its own (short back-off and leases) on SQLite
-or PostgreSQL, and its tips database as the tests read it (clients: tests/support/clients.py)."""
+or PostgreSQL, and its tips database as the tests read it (clients: harness/clients.py)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import InboundMessage, Tip
-from tests.support.inbox import pg_database
-from tests.support.servers import (
+from harness.inbox import pg_database
+from harness.servers import (
     TipLineStack,
     sqlite_tracker,
     stack_env,
     write_credentials,
     write_endpoints,
 )
-from tests.support.twilio import twilio_credentials, twilio_env
-from tests.support.webchat import webchat_credentials
+from harness.twilio import twilio_credentials, twilio_env
+from harness.webchat import webchat_credentials
 
 FAST = {"TIPLINE_INBOX_RETRY_BASE": "0.5", "TIPLINE_INBOX_RETRY_MAX": "2",
         "TIPLINE_INBOX_LEASE_SECONDS": "5", "TIPLINE_INBOX_SWEEP_SECONDS": "2",

@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Tuple
 import redis
 from sqlalchemy import create_engine, text
 
-from tests.support.servers import ARTIFACTS, ROOT, free_port
+from harness.servers import ARTIFACTS, ROOT, free_port
 
 PG_BIN = Path(os.environ.get("TIPLINE_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 REDIS_SERVER = os.environ.get("TIPLINE_TEST_REDIS_SERVER", "redis-server")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from typing import Dict
 
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 
 _SCRIPT = (
     "import json, sys\n"

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.store.migrate import upgrade
-from tests.support.twilio import reset_process_state
+from harness.twilio import reset_process_state
 
 PG_ADMIN_URL = os.environ.get("TIPLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -33,7 +33,7 @@ def tipline_env(tmp_path: Path, **overrides: str) -> Iterator[Dict[str, str]]:
 def process_env(env: Dict[str, str]) -> Iterator[None]:
     """Put ``env`` in this process's environment, forgetting the settings, engines and
     catalogues cached before; restore the previous values (and forget again) afterwards."""
-    from tests.support.twilio import reset_process_state
+    from harness.twilio import reset_process_state
 
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)

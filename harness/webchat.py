@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
-from tests.support.servers import ROOT, free_port
+from harness.servers import ROOT, free_port
 
 SITE_PORT = free_port()
 COMMUNITY_SITE = f"http://localhost:{SITE_PORT}"
@@ -94,7 +94,7 @@ def axe_source() -> str:
 
 
 def artifacts_dir() -> Path:
-    from tests.support.servers import ARTIFACTS
+    from harness.servers import ARTIFACTS
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS

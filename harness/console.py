@@ -22,7 +22,7 @@ from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from bot.store.models import Attachment, AuditEntry, RoutingDecision, Tip, TipMessage, utcnow
 from bot.store.references import new_reference
-from tests.support.servers import ARTIFACTS, ROOT, Server, free_port
+from harness.servers import ARTIFACTS, ROOT, Server, free_port
 
 PG_ADMIN_URL = os.environ.get("TIPLINE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"

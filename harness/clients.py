@@ -12,10 +12,10 @@ from typing import Any, Callable, List, Optional, Sequence
 import requests
 import socketio
 
-from tests.support.durable import TIPS
-from tests.support.servers import Server, TipLineStack
-from tests.support.twilio import AUTH_TOKEN, PUBLIC_BASE, WEBHOOK_PATH, TwilioWebhooks
-from tests.support.webchat import COMMUNITY_SITE
+from harness.durable import TIPS
+from harness.servers import Server, TipLineStack
+from harness.twilio import AUTH_TOKEN, PUBLIC_BASE, WEBHOOK_PATH, TwilioWebhooks
+from harness.webchat import COMMUNITY_SITE
 
 
 def rest(stack: TipLineStack, sender: str, text: str, message_id: Optional[str] = None,

@@ -17,7 +17,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 
 STORIES = ROOT / "tests" / "test_stories.yml"
 MESSAGES = ROOT / "data" / "messages"

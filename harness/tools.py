@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 
 OPENAPI = ROOT / "docs" / "openapi.yml"
 

@@ -10,7 +10,7 @@ from typing import Dict, Iterator, List, Set, Tuple
 
 import yaml
 
-from tests.support.servers import ROOT
+from harness.servers import ROOT
 
 MESSAGES = ROOT / "data" / "messages"
 

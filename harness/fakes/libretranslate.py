@@ -7,7 +7,7 @@ In a test::
         fake.set_mode("hang")                   # ok | fail | hang | forbidden
         assert fake.count("/translate") == 1
 
-As a process: ``python -m tests.fakes.libretranslate --port 5055 [--mode ok]``; switch the
+As a process: ``python -m harness.fakes.libretranslate --port 5055 [--mode ok]``; switch the
 mode with ``POST /_mode {"mode": "fail"}``, read counts with ``GET /_stats``, clear them
 with ``POST /_reset``.
 
@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from tests.fakes.base import FakeServer, QuietHandler
+from harness.fakes.base import FakeServer, QuietHandler
 
 PHRASEBOOK = Path(__file__).with_name("phrasebook.yml")
 MODES = ("ok", "fail", "hang", "forbidden")

@@ -10,7 +10,7 @@ In a test::
         fake.wait_for(lambda msgs: len(msgs) == 1)
         fake.messages(to="+15145550100")
 
-As a process: ``python -m tests.fakes.twilio_api --port 8099 --account AC... --token ...``;
+As a process: ``python -m harness.fakes.twilio_api --port 8099 --account AC... --token ...``;
 ``POST /_mode {"mode": "fail", "times": 3}``, ``GET /_messages``, ``POST /_reset``.
 
 Wire format (like api.twilio.com): ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json``,
@@ -38,7 +38,7 @@ from typing import Any, Callable, Dict, List, Optional
 from urllib.parse import parse_qs, urlsplit
 
 from bot.channels.twilio.segments import segment_count
-from tests.fakes.base import FakeServer, QuietHandler
+from harness.fakes.base import FakeServer, QuietHandler
 
 MODES = ("ok", "fail", "throttle", "hang", "unsubscribed")
 MAX_BODY = 1600

@@ -1,4 +1,4 @@
-"""A tip line stack on private services (tests/support/services.py) and a burst of signed
+"""A tip line stack on private services (harness/services.py) and a burst of signed
 SMS webhooks and REST messages with a fault in the middle: what it must leave behind
 (every message one tip, every tipster answered) and that the stack recovered alone."""
 
@@ -12,13 +12,13 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import requests
 
 from bot.privacy.keys import contact_hash
-from tests.fakes.twilio_api import FakeTwilioApi
-from tests.support.clients import burst, rest, senders, sms_hooks, tip_text
-from tests.support.durable import DELAYED, FAST, Inbox
-from tests.support.servers import TipLineStack, stack_env, write_credentials, write_endpoints
-from tests.support.services import PrivatePostgres, PrivateRedis, Window
-from tests.support.twilio import fake_number, twilio_credentials, twilio_env
-from tests.support.webchat import webchat_credentials
+from harness.clients import burst, rest, senders, sms_hooks, tip_text
+from harness.durable import DELAYED, FAST, Inbox
+from harness.fakes.twilio_api import FakeTwilioApi
+from harness.servers import TipLineStack, stack_env, write_credentials, write_endpoints
+from harness.services import PrivatePostgres, PrivateRedis, Window
+from harness.twilio import fake_number, twilio_credentials, twilio_env
+from harness.webchat import webchat_credentials
 
 PER_CHANNEL = 8  # tipsters of each channel in a burst
 
@@ -41,7 +41,7 @@ def lock_store(server: PrivateRedis) -> dict:
 def start_stack(tmp: Path, fake_twilio: Any, database_url: str, tracker: dict,
                 server: PrivateRedis) -> TipLineStack:
     """REST, SMS (to ``fake_twilio``) and web chat on ``database_url``, Redis on ``server``
-    (lock store, rate limits), short back-off and leases (tests/support/durable.py)."""
+    (lock store, rate limits), short back-off and leases (harness/durable.py)."""
     env = stack_env(tmp, database_url, **twilio_env(fake_twilio, rate_limit="100/minute"),
                     **FAST, **redis_settings(server))
     credentials = write_credentials(tmp, {**twilio_credentials(), **webchat_credentials()})
