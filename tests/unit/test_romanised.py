@@ -1,4 +1,5 @@
-"""Romanised Punjabi, Hindi and Urdu are told apart from English, Tagalog and Somali."""
+"""Romanised Punjabi, Hindi and Urdu, and Vietnamese typed without diacritics, are told
+apart from English, Tagalog, Somali and the Romance languages."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ MARKERS = DATA_DIR / "language" / "romanised.yml"
     ("oh kudi nu ghar vich band karke rakhde ne, hune madad karo", "pa"),
     ("ek aadmi har hafte gaadi mein cocaine laata hai border ke paas", "hi"),
     ("meri behan ko zabardasti rakha hai, madad karo janab, shukriya", "ur"),
+    ("ek banda kashti se naqdi le kar aata hai, mujhe maloom hai kahan", "ur"),
+    ("co mot nhom nguoi dua hang qua bien gioi bang xe tai moi dem", "vi"),
 ])
 def test_romanised_tips_are_recognised(text: str, language: str) -> None:
     assert get_markers(str(MARKERS)).identify(text)[0] == language
@@ -30,6 +33,8 @@ def test_romanised_tips_are_recognised(text: str, language: str) -> None:
     "may nakita akong mga tao na tumatawid sa ilog kagabi sa may Blaine",
     "waxaan arkay nin baabuur ku qariyay daroogo xuduudda agteeda",
     "vi a un hombre que pasaba droga en una camioneta blanca",
+    "c'e uno che fa passare la roba qua vicino al confine, voi lo sapete",
+    "le roi du quartier vend de la coke, c'est bien connu",
 ])
 def test_other_latin_languages_have_no_markers(text: str) -> None:
     assert get_markers(str(MARKERS)).identify(text) is None
