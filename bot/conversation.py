@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
+from bot.channels.registry import spec_of_input
+from bot.channels.rest.spec import SPEC as REST
 from bot.language.config import LanguageConfig, load_language_config
 from bot.settings import get_settings
 
-CHANNEL_NAMES = {"tipline_twilio": "sms", "twilio": "sms", "socketio": "webchat",
-                 "tipline_webchat": "webchat", "rest": "rest"}
 TIP_CATEGORIES = ("drug_smuggling", "human_trafficking", "human_smuggling", "weapons_smuggling",
                   "contraband", "suspicious_activity", "cybercrime")
 
@@ -111,6 +111,10 @@ def _language_config() -> LanguageConfig:
     return load_language_config(get_settings().languages)
 
 
+SUBSTANTIAL_WORDS = 6  # a first message this long is read in the language it seems to be
+WEAK_GUESS = 0.5
+
+
 def conversation_language(turn: Turn, previous: Optional[str]) -> str:
     """The language to answer in: this message's if it is clear, else the conversation's."""
     config = _language_config()
@@ -118,6 +122,11 @@ def conversation_language(turn: Turn, previous: Optional[str]) -> str:
         return turn.language
     if previous:
         return previous
+    # a first message with substance: the detector's best guess, even below its reliability
+    # bar (12 words of Italian at 0.57), beats the defaults
+    if (turn.language in config.native and turn.word_count >= SUBSTANTIAL_WORDS
+            and (turn.language_confidence or 0.0) >= WEAK_GUESS):
+        return turn.language
     # the web chat widget's interface language (the page's or the browser's), sent as
     # message metadata, beats a weak guess on a short first message ("hi", "ok")
     interface = str(turn.metadata.get("language") or "").split("-")[0].lower()
@@ -129,5 +138,10 @@ def conversation_language(turn: Turn, previous: Optional[str]) -> str:
 
 
 def channel_of(input_channel: Optional[str]) -> str:
-    """The SPEC's channel name for Rasa's input channel name."""
-    return CHANNEL_NAMES.get(input_channel or "", input_channel or "rest")
+    """The stored channel name (bot/channels/registry.py) for Rasa's input channel name; a
+    turn without one (``rasa test``, the actions' unit tests) is a REST one, and an input
+    channel of no registered channel (``rasa shell``: cmdline) keeps its name."""
+    if not input_channel:
+        return REST.name
+    spec = spec_of_input(input_channel)
+    return spec.name if spec is not None else input_channel

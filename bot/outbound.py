@@ -9,7 +9,6 @@ from the tip's conversation id on the server side.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 from typing import Callable, Dict, Optional
@@ -17,6 +16,7 @@ from typing import Callable, Dict, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.channels.registry import spec_of
 from bot.messages import EMERGENCY_NUMBER, get_catalog, get_officer_replies
 from bot.store.models import Tip, TipMessage
 from bot.store.tips import add_message, audit
@@ -50,12 +50,10 @@ class OfficerMessage:
 # A sender delivers ``text`` to the tipster behind ``tip`` and reports the outcome.
 # Senders block (network calls): from async code, call send_officer_reply in a thread.
 Sender = Callable[[Session, Tip, str], Delivery]
+# Senders registered by a running channel; otherwise each channel's SPEC names its sender,
+# loaded on first use, so that any process (Rasa, officers' console, CLI) delivers without
+# the channel having been started in it (bot/channels/registry.py).
 _senders: Dict[str, Sender] = {}
-# Senders loaded on first use, so that any process (Rasa, officers' console, CLI) delivers
-# without the channel having been started in it. SMS goes through the channel's sender,
-# wrapped so that a failed reply is retried later by the background jobs (bot/jobs/sms.py).
-DEFAULT_SENDERS: Dict[str, str] = {"sms": "bot.jobs.sms:officer_sender",
-                                   "webchat": "bot.channels.webchat.sender:officer_sender"}
 
 
 def register_sender(channel: str, sender: Sender) -> None:
@@ -64,11 +62,11 @@ def register_sender(channel: str, sender: Sender) -> None:
 
 
 def sender_for(channel: str) -> Optional[Sender]:
-    """The sender registered for ``channel``, or its default one, or None."""
+    """The sender registered for ``channel``, or the one its SPEC names, or None."""
     sender = _senders.get(channel)
-    if sender is None and channel in DEFAULT_SENDERS:
-        module, name = DEFAULT_SENDERS[channel].split(":")
-        sender = getattr(importlib.import_module(module), name)
+    spec = spec_of(channel)
+    if sender is None and spec is not None and spec.sender is not None:
+        sender = spec.load_sender()
         _senders.setdefault(channel, sender)
     return sender
 

@@ -17,6 +17,8 @@ import requests
 import yaml
 from cryptography.fernet import Fernet
 
+from bot.channels.rest.spec import SPEC as REST
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("TIPLINE_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 
@@ -54,7 +56,7 @@ def write_endpoints(tmp: Path, tracker_store: Optional[dict] = None,
     return path
 
 
-REST_CHANNEL = "bot.channels.rest.DurableRestInput"  # /webhooks/rest/webhook, durable
+REST_CHANNEL = REST.input_class  # /webhooks/rest/webhook, durable
 
 
 def write_credentials(tmp: Path, extra: Optional[dict] = None) -> Path:

@@ -18,10 +18,12 @@ import requests
 from cryptography.fernet import Fernet
 from twilio.request_validator import RequestValidator
 
+from bot.channels.twilio.spec import SPEC
+
 ACCOUNT_SID = "AC" + "7" * 32
 AUTH_TOKEN = "tipline-test-auth-token-0123456789"
 TIP_LINE_NUMBER = "+15795550100"
-WEBHOOK_PATH = "/webhooks/tipline_twilio/webhook"
+WEBHOOK_PATH = f"/webhooks/{SPEC.input_name}/webhook"
 PUBLIC_BASE = "https://tips.example.org"
 
 _used: set = set()
@@ -49,7 +51,7 @@ def twilio_env(fake_api: Any, rate_limit: str = "30/minute") -> Dict[str, str]:
 
 def twilio_credentials() -> Dict[str, Dict[str, str]]:
     """The channel's entry in credentials.yml, as in the repository's file."""
-    return {"bot.channels.twilio.TwilioTipChannel": {
+    return {SPEC.input_class: {
         "account_sid": "${TIPLINE_TWILIO_ACCOUNT_SID}",
         "auth_token": "${TIPLINE_TWILIO_AUTH_TOKEN}",
         "from_number": "${TIPLINE_TWILIO_FROM_NUMBER}",
@@ -189,7 +191,7 @@ def reset_process_state() -> None:
     get_officer_replies.cache_clear()
     bot.translation._service = None
     set_sender(None)
-    bot.outbound._senders.pop("sms", None)
+    bot.outbound._senders.pop(SPEC.name, None)
 
 
 @contextmanager

@@ -14,12 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
+from bot.channels.webchat.spec import SPEC
 from harness.servers import ROOT, free_port
 
 SITE_PORT = free_port()
 COMMUNITY_SITE = f"http://localhost:{SITE_PORT}"
 OTHER_SITE = f"http://127.0.0.1:{SITE_PORT}"
-CHANNEL = "bot.channels.webchat.WebChatChannel"
+CHANNEL = SPEC.input_class
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
+from bot.channels.registry import spec_of
 from bot.console.queries import as_utc
 from bot.routing.gazetteer import Place
 from bot.routing.router import get_router
@@ -115,8 +116,15 @@ def gazetteer_place(name: Optional[str]) -> Optional[Place]:
     return _places().get((name or "").casefold()) if name else None
 
 
+def channel_label(name: Optional[str]) -> str:
+    """How officers read a stored channel name ("SMS", "web chat"; bot/channels/registry.py)."""
+    spec = spec_of(name or "")
+    return spec.label if spec is not None else (name or "")
+
+
 FILTERS = {
     "language_name": language_name, "category_label": category_label,
+    "channel_label": channel_label,
     "side_label": side_label, "percent": percent, "utc": utc_text, "iso": iso, "age": age,
     "excerpt": excerpt,
 }

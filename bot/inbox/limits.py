@@ -16,6 +16,7 @@ from typing import Any, Dict, Optional
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.channels.registry import spec_of
 from bot.inbox import store
 from bot.inbox.config import InboxSettings
 from bot.inbox.ratelimit import SenderRateLimit
@@ -33,10 +34,13 @@ class ChannelLimits:
 
 
 def channel_limits(channel: str, settings: InboxSettings) -> ChannelLimits:
-    """Web chat and REST limits from the settings (SMS has its own, in the gateway)."""
-    limits = {"webchat": (settings.webchat_max_chars, settings.webchat_rate_limit),
-              "rest": (settings.rest_max_chars, settings.rest_rate_limit)}
-    max_chars, rate = limits[channel]
+    """The limits the channel's SPEC names, read from the settings (a channel whose SPEC
+    names no rate limit, SMS, applies its own: this is for web chat and REST)."""
+    spec = spec_of(channel)
+    if spec is None or spec.limits.rate_limit is None:
+        raise ValueError(f"channel {channel!r} has no inbox rate limit of its own")
+    max_chars: int = getattr(settings, spec.limits.max_chars)
+    rate: str = getattr(settings, spec.limits.rate_limit)
     return ChannelLimits(max_chars, SenderRateLimit(rate, settings.rate_limit_storage,
                                                     f"tipline-{channel}"),
                          settings.max_backlog, settings.store_wait_seconds)

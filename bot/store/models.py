@@ -19,10 +19,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
+from bot.channels.registry import channel_names
+
 Base = declarative_base()
 
 TIP_STATUSES = ("new", "triaged", "assigned", "actioned", "closed", "rerouted", "duplicate")
-CHANNELS = ("sms", "webchat", "rest")
+CHANNELS = channel_names()  # the values of every ``channel`` column (bot/channels/registry.py)
 
 
 def utcnow() -> datetime:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import importlib
+from typing import Tuple
 
-MODEL_MODULES = (
-    "bot.store.models",
-    "bot.channels.twilio.store",
-    "bot.channels.webchat.store",
-    "bot.console.models",
-)
+from bot.channels.registry import model_modules
+
+
+def all_model_modules() -> Tuple[str, ...]:
+    """The store's, each registered channel's (bot/channels/registry.py) and the console's."""
+    return ("bot.store.models", *model_modules(), "bot.console.models")
 
 
 def import_all_models() -> None:
     """Import each model module so that ``Base.metadata`` knows every table."""
-    for name in MODEL_MODULES:
+    for name in all_model_modules():
         importlib.import_module(name)

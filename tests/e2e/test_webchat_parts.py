@@ -21,6 +21,7 @@ from bot.channels.webchat import assets, delivery, store
 from bot.channels.webchat.channel import WebChatChannel
 from bot.channels.webchat.origins import normalise_origin, parse_origins
 from bot.channels.webchat.safety import as_plain_markdown, clean_metadata
+from bot.channels.webchat.spec import SPEC
 from bot.store import migrate
 from bot.store.db import session_scope
 from harness.servers import free_port, wait_http
@@ -133,7 +134,7 @@ class Server:
             self.messages.append(message)
 
         self.app.blueprint(self.channel.blueprint(on_new_message),
-                           url_prefix="/webhooks/tipline_webchat")
+                           url_prefix=f"/webhooks/{SPEC.input_name}")
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -148,7 +149,7 @@ class Server:
 
     def start(self) -> Server:
         self.thread.start()
-        wait_http(f"{self.url}/webhooks/tipline_webchat/", 30)
+        wait_http(f"{self.url}/webhooks/{SPEC.input_name}/", 30)
         return self
 
     def stop(self) -> None:
@@ -190,7 +191,7 @@ def test_channel_sessions_metadata_origins_and_outbox(server: Server, database: 
             time.sleep(0.05)
         message = server.messages[0]
         assert message.sender_id == session  # the joined session, not the one claimed
-        assert message.input_channel == "tipline_webchat"
+        assert message.input_channel == SPEC.input_name
         assert message.metadata == {"language": "es", "location": {"lat": 45.01, "lon": -73.45}}
         # an officer's reply queued by another process reaches the open session
         with session_scope(database) as db:

@@ -13,8 +13,9 @@ from bot.privacy.keys import AddressCipher, contact_hash, new_key
 from bot.settings import DATA_DIR
 
 
-def turn(language: str, reliable: bool, text: str = "x") -> Turn:
+def turn(language: str, reliable: bool, text: str = "x", confidence: float = 0.3) -> Turn:
     return Turn.from_parse_data({"text": text, "language": language,
+                                 "language_confidence": confidence,
                                  "language_reliable": reliable, "intent": {"name": "greet"}})
 
 
@@ -28,10 +29,19 @@ def test_a_short_message_keeps_the_conversation_language() -> None:
     assert conversation_language(turn("es", False, "hola"), None) == "es"
 
 
-def test_channel_names_follow_the_spec() -> None:
+def test_a_first_message_with_substance_is_answered_in_its_likely_language() -> None:
+    text = "un camion frigo porta cocaina nascosta tra le verdure sul ponte"
+    assert conversation_language(turn("it", False, text, confidence=0.57), None) == "it"
+    assert conversation_language(turn("it", False, text, confidence=0.3), None) == "en"
+    assert conversation_language(turn("it", False, text, confidence=0.57), "pl") == "pl"
+
+
+def test_channel_of_gives_the_stored_channel_value() -> None:
     assert channel_of("tipline_twilio") == "sms"
-    assert channel_of("socketio") == "webchat"
+    assert channel_of("tipline_webchat") == "webchat"
     assert channel_of("rest") == "rest"
+    assert channel_of(None) == "rest"  # rasa test, the actions' unit tests
+    assert channel_of("socketio") == "socketio"  # no alias: only registered input names map
 
 
 def test_turn_without_words() -> None:

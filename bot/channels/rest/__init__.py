@@ -1,6 +1,7 @@
 """REST channel (tests, benchmarks, integrations): Rasa's REST input made durable.
 
-``bot.channels.rest.DurableRestInput`` is the name to use in credentials.yml; its path
+``SPEC`` (spec.py) describes the channel to the rest of the tip line; its input class,
+``bot.channels.rest.DurableRestInput``, is the name in credentials.yml; its path
 stays ``/webhooks/rest/webhook``.
 """
 
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DurableRestInput"]
+from bot.channels.rest.spec import SPEC
+
+__all__ = ["SPEC", "DurableRestInput"]
 
 
 def __getattr__(name: str) -> Any:  # imported lazily: Rasa is only needed by the channel

@@ -1,9 +1,5 @@
 """Rasa's REST channel made durable: stored first, run from the inbox, answered once.
 
-In credentials.yml (the path stays ``/webhooks/rest/webhook``)::
-
-    bot.channels.rest.DurableRestInput:
-
 ``POST /webhooks/rest/webhook`` with ``{"sender": ..., "message": ..., "metadata": {...},
 "message_id": ...}`` (``message_id`` optional: the client's idempotency key, letters,
 digits and ``-_.:``, at most 64; a resend after a lost response creates nothing new).
@@ -22,8 +18,7 @@ import asyncio
 import json
 import logging
 import re
-from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -31,46 +26,38 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.rest.spec import SPEC
+from bot.channels.rest.turns import RestTurns
 from bot.inbox import store
-from bot.inbox.agent import AgentLink
 from bot.inbox.config import InboxSettings
 from bot.inbox.limits import admit, channel_limits
 from bot.inbox.text import is_clean
-from bot.inbox.turn import Attempt, recorded_attempt, run_turn, user_message
 from bot.inbox.worker import InboxWorker
-from bot.messages import get_catalog
 from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
-CHANNEL = "rest"
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_SENDER = 64
 MAX_METADATA = 8_000
-MAX_LATE_SENDERS = 10_000
 
 
-class DurableRestInput(RestInput):
+class DurableRestInput(RestInput, RestTurns):
     """REST channel whose messages are stored before their turn and never lost."""
-
-    channel = CHANNEL
 
     @classmethod
     def name(cls) -> str:
-        return CHANNEL
+        return SPEC.input_name
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> DurableRestInput:
         return cls()
 
     def __init__(self, settings: Optional[InboxSettings] = None) -> None:
+        RestTurns.__init__(self)
         self.settings = settings or get_settings().inbox
-        self.limits = channel_limits(CHANNEL, self.settings)
-        self.link = AgentLink()
+        self.limits = channel_limits(SPEC.name, self.settings)
         self.worker = InboxWorker(self, self.settings, limits=self.limits.rate,
                                   ready=self.link.ready)
-        self.on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
-        self.waiting: Dict[int, asyncio.Future] = {}
-        self.late: OrderedDict[str, List[Dict[str, Any]]] = OrderedDict()
         self._connecting: Optional[asyncio.Task] = None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -109,7 +96,7 @@ class DurableRestInput(RestInput):
         if problem:
             log.info("rest: message refused (400): %s", problem)
             return response.json({"error": problem}, status=400)
-        admission = await asyncio.to_thread(admit, CHANNEL, sender, text, self.limits,
+        admission = await asyncio.to_thread(admit, SPEC.name, sender, text, self.limits,
                                             meta=metadata, external_id=client_id)
         if admission.outcome in ("too_long", "flood"):
             key = "too_long" if admission.outcome == "too_long" else "rate_limited"
@@ -139,44 +126,6 @@ class DurableRestInput(RestInput):
             if await asyncio.to_thread(store.note_delayed, message_id):
                 messages = [await self._reply(sender, "delayed", metadata)]
         return response.json(self._pop_late(sender) + messages)
-
-    async def _reply(self, sender: str, key: str, metadata: Optional[Dict[str, Any]],
-                     message_key: Optional[str] = None, **params: Any) -> Dict[str, Any]:
-        hint = (metadata or {}).get("language") if isinstance(metadata, dict) else None
-        language = await self.link.language(sender, message_key,
-                                            hint if isinstance(hint, str) else None)
-        text = await asyncio.to_thread(get_catalog().render, key, language, **params)
-        return {"recipient_id": sender, "text": text}
-
-    def _pop_late(self, sender: str) -> List[Dict[str, Any]]:
-        return self.late.pop(sender, [])
-
-    def _hand(self, message: store.Pending, messages: List[Dict[str, Any]]) -> None:
-        """To the waiting request, else with the sender's next response."""
-        waiter = self.waiting.pop(message.id, None)
-        if waiter is not None and not waiter.done():
-            waiter.set_result(messages)
-            return
-        if messages:
-            self.late.setdefault(message.sender, []).extend(messages)
-            self.late.move_to_end(message.sender)
-            while len(self.late) > MAX_LATE_SENDERS:
-                self.late.popitem(last=False)
-
-    # -- the inbox worker's handler --------------------------------------------------------
-
-    async def run(self, message: store.Pending) -> Attempt:
-        return await run_turn(self.on_new_message, user_message(message, CHANNEL), message.id)
-
-    async def deliver(self, message: store.Pending, attempt: Attempt) -> None:
-        self._hand(message, attempt.messages)
-
-    async def delayed(self, message: store.Pending, attempt: Attempt) -> None:
-        self._hand(message, [await self._reply(message.sender, "delayed", message.meta,
-                                               message.key)])
-
-    async def recorded(self, message: store.Pending) -> Optional[Attempt]:
-        return await recorded_attempt(self.link, message)
 
 
 def _fields(body: Any) -> tuple:

@@ -1,13 +1,16 @@
 """SMS over Twilio: signed webhooks, anonymous two-way texting, carrier keywords.
 
-``bot.channels.twilio.TwilioTipChannel`` is the name to use in credentials.yml.
+``SPEC`` (spec.py) describes the channel to the rest of the tip line; its input class,
+``bot.channels.twilio.TwilioTipChannel``, is the name in credentials.yml.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["TwilioTipChannel"]
+from bot.channels.twilio.spec import SPEC
+
+__all__ = ["SPEC", "TwilioTipChannel"]
 
 
 def __getattr__(name: str) -> Any:  # imported lazily: Rasa is only needed by the channel

@@ -26,9 +26,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.twilio.gateway import INPUT_CHANNEL, SmsGateway
+from bot.channels.twilio.gateway import SmsGateway
 from bot.channels.twilio.sender import TwilioSender, officer_sender, set_sender
 from bot.channels.twilio.signature import SIGNATURE_HEADER
+from bot.channels.twilio.spec import SPEC
 from bot.inbox.agent import AgentLink
 from bot.outbound import register_sender
 from bot.settings import TwilioSettings, get_settings
@@ -45,7 +46,8 @@ def settings_from_credentials(credentials: Optional[Dict[str, Any]]) -> TwilioSe
                  if k in CREDENTIAL_KEYS and v not in (None, "")}
     unknown = sorted(set(credentials or {}) - set(CREDENTIAL_KEYS))
     if unknown:
-        log.warning("tipline_twilio credentials: unknown keys ignored: %s", ", ".join(unknown))
+        log.warning("%s credentials: unknown keys ignored: %s", SPEC.input_name,
+                    ", ".join(unknown))
     return dataclasses.replace(base, **overrides)
 
 
@@ -54,7 +56,7 @@ class TwilioTipChannel(InputChannel):
 
     @classmethod
     def name(cls) -> str:
-        return INPUT_CHANNEL
+        return SPEC.input_name
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
@@ -68,17 +70,17 @@ class TwilioTipChannel(InputChannel):
         self.gateway.link = self.link  # its drains wait for the agent; recovery reads it
         # officer replies in this process go through the same account and number
         set_sender(sender)
-        register_sender("sms", officer_sender)
+        register_sender(SPEC.name, officer_sender)
         if not self.gateway.checker.configured:
-            log.warning("tipline_twilio: no auth token: every webhook will be refused (403)")
+            log.warning("%s: no auth token: every webhook will be refused (403)", SPEC.input_name)
         if not self.settings.can_send:
-            log.warning("tipline_twilio: account, token or sending number missing: "
-                        "replies cannot be sent")
+            log.warning("%s: account, token or sending number missing: replies cannot be sent",
+                        SPEC.input_name)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         gateway = self.gateway
         gateway.on_new_message = on_new_message
-        blueprint = Blueprint("tipline_twilio_webhook", __name__)
+        blueprint = Blueprint(f"{SPEC.input_name}_webhook", __name__)
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -11,10 +11,8 @@ Webhook (``handle_webhook``), answered within milliseconds:
    answered with ``too_long``);
 4. 200 with empty TwiML. Keyword answers and notices go out in the background.
 
-Then the sender's drain (bot/inbox/worker.py) runs the bot turns in arrival order
-(turns.py): a message is ``processed`` only once its turn's effect is durable; otherwise
-it is retried with back-off and the tipster gets the ``delayed`` reply once. Messages
-left by a stopped process are picked up at start and by the periodic sweep.
+Then the sender's drain runs the bot turns in arrival order, and a stopped process's
+messages are recovered (drains.py, turns.py).
 """
 
 from __future__ import annotations
@@ -22,15 +20,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels.twilio import keywords, store
+from bot.channels.twilio.drains import SmsDrains
 from bot.channels.twilio.media import fetch_media
 from bot.channels.twilio.sender import TwilioSender
 from bot.channels.twilio.signature import SignatureChecker
-from bot.channels.twilio.turns import CHANNEL, SmsTurns
+from bot.channels.twilio.spec import SPEC
 from bot.channels.twilio.webhook import (
     EMPTY_TWIML,
     Accepted,
@@ -40,35 +39,27 @@ from bot.channels.twilio.webhook import (
     parse_inbound,
 )
 from bot.inbox import store as inbox
-from bot.inbox.ratelimit import SenderRateLimit
-from bot.inbox.worker import InboxWorker
 from bot.privacy.keys import contact_hash
 from bot.settings import TwilioSettings, get_settings
 from bot.store.db import get_engine, patiently
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EMPTY_TWIML", "INPUT_CHANNEL", "SmsGateway", "WebhookResult"]
-INPUT_CHANNEL = "tipline_twilio"
+__all__ = ["EMPTY_TWIML", "SmsGateway", "WebhookResult"]
 # Webhooks are stored on their own threads: they never queue behind the bot turns' work.
 ACCEPT_EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sms-accept")
 
 
-class SmsGateway(SmsTurns):
-    """Accepts Twilio webhooks and runs their bot turns; one per Rasa process."""
+class SmsGateway(SmsDrains):
+    """Accepts Twilio webhooks (their turns run in the drains); one per Rasa process."""
 
     def __init__(self, settings: Optional[TwilioSettings] = None, *,
                  sender: Optional[TwilioSender] = None,
-                 input_channel: str = INPUT_CHANNEL) -> None:
+                 input_channel: str = SPEC.input_name) -> None:
         settings = settings or get_settings().twilio
         super().__init__(settings, sender or TwilioSender(settings), input_channel)
         self.checker = SignatureChecker(settings.auth_token, settings.public_url)
-        self.limits = SenderRateLimit(settings.rate_limit, settings.rate_limit_storage)
-        inbox_settings = get_settings().inbox
-        self.max_chars = inbox_settings.sms_max_chars
-        self.worker = InboxWorker(self, inbox_settings, limits=self.limits, ready=self._ready,
-                                  concurrency=settings.concurrency)
-        self._background: set[asyncio.Task] = set()
+        self.max_chars: int = getattr(get_settings().inbox, SPEC.limits.max_chars)
 
     async def handle_webhook(self, url: str, form: Mapping[str, Any],
                              signature: Optional[str]) -> WebhookResult:
@@ -124,11 +115,11 @@ class SmsGateway(SmsTurns):
 
     def _accept_once(self, inbound: Inbound, key: str) -> Accepted:
         with get_engine().begin() as conn:
-            if inbox.known(conn, CHANNEL, inbound.sid) is not None:
+            if inbox.known(conn, SPEC.name, inbound.sid) is not None:
                 return Accepted(replay=True)
             contact = store.upsert_contact(conn, key, self.cipher.encrypt(inbound.address))
             if len(inbound.text) > self.max_chars:  # Twilio sends at most 1600: a forgery?
-                inbox.insert(conn, CHANNEL, inbound.sid, key, "", status="refused")
+                inbox.insert(conn, SPEC.name, inbound.sid, key, "", status="refused")
                 return Accepted(too_long=True, language=contact.language)
             found = None if inbound.media else keywords.match(inbound.text, contact.opted_out)
             if found is not None:
@@ -139,19 +130,14 @@ class SmsGateway(SmsTurns):
                     store.set_opted_out(conn, key, False)
                 else:  # HELP is answered, within the sender's limit
                     allowed = self.limits.arrival(key)
-                inbox.insert(conn, CHANNEL, inbound.sid, key, inbound.text, status="processed")
+                inbox.insert(conn, SPEC.name, inbound.sid, key, inbound.text, status="processed")
                 return Accepted(keyword=found, keyword_allowed=allowed,
                                 language=contact.language)
             allowed = self.limits.arrival(key) if self.limits.enabled else True
             notify = not allowed and self.limits.should_notify(key)
-            inbox.insert(conn, CHANNEL, inbound.sid, key, inbound.text, media=inbound.media,
+            inbox.insert(conn, SPEC.name, inbound.sid, key, inbound.text, media=inbound.media,
                          status="received" if allowed else "deferred")
             return Accepted(deferred=not allowed, notify=notify, language=contact.language)
-
-    def _spawn(self, coroutine: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
     async def _answer_keyword(self, key: str, address: str, accepted: Accepted) -> None:
         found = accepted.keyword
@@ -162,37 +148,3 @@ class SmsGateway(SmsTurns):
         # the STOP confirmation and HELP answers go out even to an opted-out number
         await self.send(key, message_key, language, "keyword", address=address,
                         ignore_opt_out=found.kind != keywords.OPT_IN)
-
-    # -- the drains (bot/inbox/worker.py) ---------------------------------------------------
-
-    def ensure_drain(self, key: str) -> None:
-        """Make sure this sender's pending messages are being processed, in order."""
-        self.worker.ensure_drain(key)
-
-    async def idle(self, timeout: float = 30.0) -> bool:
-        """Wait until no sender has work in progress (tests, shutdown)."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        if not await self.worker.idle(timeout):
-            return False
-        while self._background:
-            if asyncio.get_running_loop().time() > deadline:
-                return False
-            await asyncio.sleep(0.02)
-        return True
-
-    async def recover(self, include_failed: bool = True) -> int:
-        """Resume the senders whose messages a stopped process left unprocessed."""
-        return await self.worker.recover(all_failed=include_failed)
-
-    async def start(self) -> None:
-        """Recover what a previous process left, then sweep periodically."""
-        await self.worker.start()
-
-    async def stop(self, grace: float = 10.0) -> None:
-        """Let the turns in progress finish (up to ``grace`` seconds), then cancel the rest;
-        unprocessed messages stay in the database for the next start."""
-        await self.worker.stop(grace)
-        tasks = list(self._background)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

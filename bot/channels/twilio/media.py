@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.twilio import store
 from bot.channels.twilio.signature import split_tokens
+from bot.channels.twilio.spec import SPEC
 from bot.conversation import Turn
 from bot.intake import receive_tip
 from bot.settings import TwilioSettings
@@ -89,7 +90,7 @@ def store_media(conversation_id: str, media: Sequence[Dict[str, str]], text: str
                 else "pending",
                 language=language, language_confidence=None, language_reliable=False,
                 intent=None, intent_confidence=None, metadata={"media": missing})
-    receipt = receive_tip(turn, conversation_id, store.CHANNEL, language)
+    receipt = receive_tip(turn, conversation_id, SPEC.name, language)
     return MediaOutcome("created", receipt.reference, len(missing))
 
 

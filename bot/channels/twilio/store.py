@@ -12,10 +12,9 @@ from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from bot.channels.twilio.spec import SPEC
 from bot.inbox.store import aware as inbox_aware
 from bot.store.models import Attachment, Base, Contact, Tip, utcnow
-
-CHANNEL = "sms"
 
 
 class OutboundMessage(Base):
@@ -58,7 +57,7 @@ def upsert_contact(conn: Connection, contact_hash: str, encrypted_address: str) 
         .where(CONTACTS.c.contact_hash == contact_hash)
     ).first()
     if row is None:
-        conn.execute(CONTACTS.insert().values(channel=CHANNEL, contact_hash=contact_hash,
+        conn.execute(CONTACTS.insert().values(channel=SPEC.name, contact_hash=contact_hash,
                                               address_encrypted=encrypted_address,
                                               opted_out=False))
         return ContactState(False, None)
@@ -90,7 +89,7 @@ def record_outbound(session: Session, contact_hash: str, kind: str, status: str,
                     tip_id: Optional[int] = None, external_id: Optional[str] = None,
                     segments: int = 0, characters: int = 0, attempts: int = 0,
                     error: Optional[str] = None) -> None:
-    session.add(OutboundMessage(channel=CHANNEL, tip_id=tip_id, contact_hash=contact_hash,
+    session.add(OutboundMessage(channel=SPEC.name, tip_id=tip_id, contact_hash=contact_hash,
                                 kind=kind, external_id=external_id, status=status,
                                 segments=segments, characters=characters, attempts=attempts,
                                 error=(error or None) and error[:200]))

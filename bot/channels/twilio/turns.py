@@ -22,6 +22,7 @@ from rasa.core.channels.channel import UserMessage
 from bot.channels.twilio import store
 from bot.channels.twilio.media import store_media
 from bot.channels.twilio.sender import SEND_EXECUTOR, TwilioSender, deliver_to_contact
+from bot.channels.twilio.spec import SPEC
 from bot.inbox.agent import AgentLink
 from bot.inbox.store import Pending
 from bot.inbox.turn import Attempt, recorded_attempt, run_turn, user_message
@@ -33,7 +34,6 @@ from bot.settings import TwilioSettings, get_settings
 from bot.store.db import session_scope
 
 log = logging.getLogger(__name__)
-CHANNEL = "sms"
 # Rasa's NLU and tracker store work on the event loop: while a burst of webhooks is being
 # stored, they go first (Twilio waits at most 15 s).
 MAX_YIELD_SECONDS = 5.0
@@ -44,7 +44,7 @@ SlotReader = Callable[[str], Awaitable[Optional[str]]]
 class SmsTurns:
     """Bot turns of stored SMS and the replies they give (the inbox worker's handler)."""
 
-    channel = CHANNEL
+    channel = SPEC.name
 
     def __init__(self, settings: TwilioSettings, sender: TwilioSender, input_channel: str) -> None:
         self.settings = settings
@@ -122,7 +122,7 @@ class SmsTurns:
         return attempt
 
     async def _turn(self, pending: Pending) -> Attempt:
-        metadata: Dict[str, Any] = {"channel": "sms"}
+        metadata: Dict[str, Any] = {"channel": SPEC.name}
         if pending.media:
             metadata["media"] = pending.media
         message = user_message(pending, self.input_channel, metadata=metadata)

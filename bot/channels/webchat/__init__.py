@@ -1,14 +1,16 @@
 """Web chat for community sites: socket.io channel, embeddable widget, demo pages.
 
-``bot.channels.webchat.WebChatChannel`` is the name to use in credentials.yml
-(see docs/webchat.md).
+``SPEC`` (spec.py) describes the channel to the rest of the tip line; its input class,
+``bot.channels.webchat.WebChatChannel``, is the name in credentials.yml (docs/webchat.md).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["WebChatChannel"]
+from bot.channels.webchat.spec import SPEC
+
+__all__ = ["SPEC", "WebChatChannel"]
 
 
 def __getattr__(name: str) -> Any:  # imported lazily: Rasa is only needed by the channel

@@ -1,10 +1,8 @@
 """The Rasa input channel for web chat on community sites (replaces Rasa's ``socketio``).
 
-In credentials.yml (see docs/webchat.md)::
-
-    bot.channels.webchat.WebChatChannel:
-      session_persistence: true
-      # allowed_origins: [https://www.town.example]   # else TIPLINE_WEBCHAT_ORIGINS
+In credentials.yml (docs/webchat.md): ``bot.channels.webchat.WebChatChannel:`` with
+``session_persistence: true`` and, optionally, ``allowed_origins`` (else
+``TIPLINE_WEBCHAT_ORIGINS``).
 
 Socket.io at ``/socket.io/`` (rasa-webchat's protocol: ``session_request`` →
 ``session_confirm``, ``user_uttered`` → ``bot_uttered``), with:
@@ -44,7 +42,8 @@ from bot.channels.webchat.delivery import OutboxDelivery
 from bot.channels.webchat.origins import OriginCheckedServer, configured_origins
 from bot.channels.webchat.safety import as_plain_markdown, clean_metadata, clean_text
 from bot.channels.webchat.sender import officer_sender
-from bot.channels.webchat.socket import INPUT_CHANNEL, WebChatBlueprint, WebChatOutput, json_object
+from bot.channels.webchat.socket import WebChatBlueprint, WebChatOutput, json_object
+from bot.channels.webchat.spec import SPEC
 from bot.channels.webchat.store import OutboxMessage
 from bot.channels.webchat.turns import WebChatInbox
 from bot.outbound import register_sender
@@ -62,14 +61,14 @@ class WebChatChannel(SocketIOInput):
 
     @classmethod
     def name(cls) -> str:
-        return INPUT_CHANNEL
+        return SPEC.input_name
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
         credentials = credentials or {}
         unknown = sorted(set(credentials) - set(CREDENTIAL_KEYS))
         if unknown:
-            log.warning("tipline_webchat credentials: unknown keys ignored: %s",
+            log.warning("%s credentials: unknown keys ignored: %s", SPEC.input_name,
                         ", ".join(unknown))
         persistence = credentials.get("session_persistence", True)
         if isinstance(persistence, str):
@@ -97,12 +96,12 @@ class WebChatChannel(SocketIOInput):
         self.delivery: Optional[OutboxDelivery] = None
         self._delivery_task: Optional[Any] = None
         self._inbox_task: Optional[Any] = None
-        self.inbox = WebChatInbox(INPUT_CHANNEL, get_settings().inbox)
+        self.inbox = WebChatInbox(SPEC.input_name, get_settings().inbox)
         self.inbox.is_open = lambda session_id: session_id in self.open_sessions()
-        register_sender("webchat", officer_sender)
+        register_sender(SPEC.name, officer_sender)
         if not self.allowed_origins:
-            log.warning("tipline_webchat: no community site origin configured "
-                        "(TIPLINE_WEBCHAT_ORIGINS): only the tip line's own pages can chat")
+            log.warning("%s: no community site origin configured (TIPLINE_WEBCHAT_ORIGINS): "
+                        "only the tip line's own pages can chat", SPEC.input_name)
 
     def get_output_channel(self) -> Optional[WebChatOutput]:
         if self.sio is None:
@@ -138,7 +137,7 @@ class WebChatChannel(SocketIOInput):
         self.inbox.emit = self._emit_messages
         self.delivery = OutboxDelivery(self._emit_outbox, self.open_sessions, self.poll_seconds)
         webhook = WebChatBlueprint(sio, self.socketio_path, pages.blueprint(),
-                                   "tipline_webchat_webhook", __name__)
+                                   f"{SPEC.input_name}_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.webchat import assets
+from bot.channels.webchat.spec import SPEC
 
 log = logging.getLogger(__name__)
 LANGUAGES = ("en", "fr", "es")
@@ -118,7 +119,7 @@ def _preferred_language(request: Request) -> str:
 
 
 def blueprint() -> Blueprint:
-    pages = Blueprint("tipline_webchat_pages", url_prefix="/webchat")
+    pages = Blueprint(f"{SPEC.input_name}_pages", url_prefix="/webchat")
 
     @pages.route("/embed.js", methods=["GET"])
     async def embed(request: Request) -> HTTPResponse:

@@ -13,9 +13,9 @@ from sanic import Blueprint, Sanic
 from bot.channels.webchat import pages
 from bot.channels.webchat.origins import OriginCheckedServer
 from bot.channels.webchat.safety import as_plain_markdown
+from bot.channels.webchat.spec import SPEC
 
 log = logging.getLogger(__name__)
-INPUT_CHANNEL = "tipline_webchat"
 
 
 class WebChatOutput(SocketIOOutput):
@@ -23,7 +23,7 @@ class WebChatOutput(SocketIOOutput):
 
     @classmethod
     def name(cls) -> str:
-        return INPUT_CHANNEL
+        return SPEC.input_name
 
     async def _send_message(self, socket_id: str, message: Any) -> None:
         message = dict(message)

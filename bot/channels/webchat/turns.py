@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.webchat import store as outbox
+from bot.channels.webchat.spec import SPEC
 from bot.inbox import store
 from bot.inbox.agent import AgentLink
 from bot.inbox.config import InboxSettings
@@ -28,7 +29,6 @@ from bot.messages import get_catalog
 from bot.store.db import session_scope
 
 log = logging.getLogger(__name__)
-CHANNEL = "webchat"
 
 Emit = Callable[[str, List[Dict[str, Any]], Optional[str]], Awaitable[None]]
 
@@ -36,11 +36,11 @@ Emit = Callable[[str, List[Dict[str, Any]], Optional[str]], Awaitable[None]]
 class WebChatInbox:
     """The web chat's part of the durable intake (the inbox worker's handler)."""
 
-    channel = CHANNEL
+    channel = SPEC.name
 
     def __init__(self, input_channel: str, settings: InboxSettings) -> None:
         self.input_channel = input_channel
-        self.limits = channel_limits(CHANNEL, settings)
+        self.limits = channel_limits(SPEC.name, settings)
         self.link = AgentLink()
         self.worker = InboxWorker(self, settings, limits=self.limits.rate, ready=self.link.ready)
         self.on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
@@ -53,7 +53,7 @@ class WebChatInbox:
 
     async def accept(self, session_id: str, text: str, metadata: Dict[str, Any]) -> None:
         """Check and store one message of ``session_id``; its turn follows."""
-        admission = await asyncio.to_thread(admit, CHANNEL, session_id, text, self.limits,
+        admission = await asyncio.to_thread(admit, SPEC.name, session_id, text, self.limits,
                                             meta=metadata or None)
         if admission.outcome == "too_long":
             log.info("web chat: a message over %d characters refused", self.limits.max_chars)

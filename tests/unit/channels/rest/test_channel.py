@@ -8,16 +8,18 @@ import pytest
 from rasa.shared.utils.common import class_from_module_path
 
 from bot.channels.rest.channel import MAX_SENDER, DurableRestInput, _fields
+from bot.channels.rest.spec import SPEC
 from bot.conversation import channel_of
+from bot.settings import get_settings
 
 
 def test_registered_under_its_own_name_on_rests_path() -> None:
-    channel = class_from_module_path("bot.channels.rest.DurableRestInput")
+    channel = class_from_module_path(SPEC.input_class)
     assert channel is DurableRestInput
-    assert channel.name() == "rest" and channel_of(channel.name()) == "rest"
+    assert channel.name() == SPEC.input_name and channel_of(channel.name()) == SPEC.name
     instance = DurableRestInput.from_credentials(None)
     assert instance.url_prefix() == "rest"  # /webhooks/rest/webhook, as before
-    assert instance.limits.max_chars == 16000
+    assert instance.limits.max_chars == get_settings().inbox.rest_max_chars == 16000
 
 
 def test_a_well_formed_message() -> None:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.twilio.sender import TwilioSender, deliver_to_contact, get_sender
+from bot.channels.twilio.spec import SPEC
 from bot.channels.twilio.store import OutboundMessage
 from bot.outbound import Delivery, send_officer_reply
 from bot.privacy.keys import AddressCipher, contact_hash
@@ -43,12 +44,12 @@ def add_contact(number: str = NUMBER, opted_out: bool = False, forgotten: bool =
     key = contact_hash(number)
     address = None if forgotten else AddressCipher().encrypt(number)
     with session_scope() as session:
-        session.add(Contact(channel="sms", contact_hash=key, opted_out=opted_out,
+        session.add(Contact(channel=SPEC.name, contact_hash=key, opted_out=opted_out,
                             address_encrypted=address, language=language))
     return key
 
 
-def add_tip(key: str, language: str = "fr", channel: str = "sms") -> Tip:
+def add_tip(key: str, language: str = "fr", channel: str = SPEC.name) -> Tip:
     with session_scope() as session:
         tip = Tip(reference="K7Q2XA", conversation_id=key, channel=channel, language=language,
                   original_text="un camion", category="contraband", queue="CBSA",
@@ -189,6 +190,7 @@ def test_officer_reply_is_translated_recorded_and_respects_stop(env: dict,
 def test_sender_is_loaded_by_default_in_any_process(env: dict, api: FakeTwilioApi) -> None:
     import bot.outbound
 
-    bot.outbound._senders.pop("sms", None)
-    assert bot.outbound.sender_for("sms") is not None
-    assert bot.outbound.sender_for("webchat") is None or "webchat" in bot.outbound._senders
+    bot.outbound._senders.pop(SPEC.name, None)
+    sender = bot.outbound.sender_for(SPEC.name)
+    assert sender is not None and sender is SPEC.load_sender()  # the retrying jobs' sender
+    assert bot.outbound._senders[SPEC.name] is sender  # loaded once

@@ -14,6 +14,7 @@ from rasa.core.channels.channel import UserMessage
 from sqlalchemy import select
 
 from bot.channels.twilio.gateway import EMPTY_TWIML, SmsGateway, WebhookResult
+from bot.channels.twilio.spec import SPEC
 from bot.channels.twilio.store import OutboundMessage
 from bot.conversation import Turn
 from bot.inbox.agent import RecordedTurn
@@ -75,7 +76,7 @@ class FakeBot:
             turn = Turn(message.text, message.text, "not_needed", "en", 0.99, True,
                         "drug_smuggling", 0.9, metadata=message.metadata or {},
                         message_id=message.message_id)
-            receipt = await asyncio.to_thread(receive_tip, turn, message.sender_id, "sms", "en")
+            receipt = await asyncio.to_thread(receive_tip, turn, message.sender_id, SPEC.name, "en")
             await message.output_channel.send_text_message(
                 message.sender_id, f"Thank you. Your tip is recorded with reference "
                                    f"{receipt.reference}.")
@@ -205,7 +206,7 @@ def test_a_message_is_stored_acknowledged_then_processed(env: dict, api: FakeTwi
     assert (result.status, result.body, result.content_type) == (200, EMPTY_TWIML, "text/xml")
     key = contact_hash(NUMBER)
     [turn] = bot.turns
-    assert turn.sender_id == key and turn.input_channel == "tipline_twilio"
+    assert turn.sender_id == key and turn.input_channel == SPEC.input_name
     assert NUMBER not in repr(turn.metadata)
     [row] = inbound_rows()
     assert row.status == "processed" and row.contact_hash == key
@@ -213,7 +214,7 @@ def test_a_message_is_stored_acknowledged_then_processed(env: dict, api: FakeTwi
     assert AddressCipher().decrypt(contact.address_encrypted) == NUMBER
     assert contact.language == "en"
     [tip] = tips()
-    assert tip.conversation_id == key and tip.channel == "sms"
+    assert tip.conversation_id == key and tip.channel == SPEC.name
     [reply] = api.wait_for(lambda m: len(m) == 1)
     assert reply.to == NUMBER and tip.reference in reply.body
     data = database_bytes(env)
@@ -355,12 +356,12 @@ def test_crash_recovery_processes_what_was_left(env: dict, api: FakeTwilioApi) -
     key = contact_hash(NUMBER)
     expired = utcnow() - timedelta(seconds=1)
     with session_scope() as session:
-        session.add(Contact(channel="sms", contact_hash=key, opted_out=False,
+        session.add(Contact(channel=SPEC.name, contact_hash=key, opted_out=False,
                             address_encrypted=AddressCipher().encrypt(NUMBER)))
         for sid, status, text in (("SMa", "processed", "old"), ("SMb", "received", "a tip one"),
                                   ("SMc", "deferred", "two"), ("SMd", "processing", "three"),
                                   ("SMe", "processing", "four")):
-            session.add(InboundMessage(channel="sms", external_id=sid, contact_hash=key,
+            session.add(InboundMessage(channel=SPEC.name, external_id=sid, contact_hash=key,
                                        text=text, media=[], status=status,
                                        lease_until=expired if status == "processing" else None))
     with session_scope() as session:
@@ -500,7 +501,7 @@ def test_a_photo_alone_becomes_a_tip_then_joins_it(env: dict, api: FakeTwilioApi
     run(scenario)
     assert bot.turns == []  # no text: no bot turn, handled by the channel
     [tip] = tips()
-    assert tip.channel == "sms" and tip.original_text == "[media]"
+    assert tip.channel == SPEC.name and tip.original_text == "[media]"
     with session_scope() as session:
         stored = session.execute(select(Attachment.url, Attachment.content_type)
                                  .where(Attachment.tip_id == tip.id)).all()

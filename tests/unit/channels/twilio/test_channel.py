@@ -13,9 +13,10 @@ from twilio.request_validator import RequestValidator
 import bot.outbound
 from bot.channels.twilio.channel import TwilioTipChannel, form_of, settings_from_credentials
 from bot.channels.twilio.sender import officer_sender
+from bot.channels.twilio.spec import SPEC
 from bot.conversation import channel_of
 from harness.fakes.twilio_api import FakeTwilioApi
-from harness.twilio import ACCOUNT_SID, AUTH_TOKEN, sms_environment
+from harness.twilio import ACCOUNT_SID, AUTH_TOKEN, WEBHOOK_PATH, sms_environment
 
 
 @dataclass
@@ -36,7 +37,7 @@ def test_blank_fields_are_kept_because_twilio_signs_them() -> None:
               "MediaUrl0": "https://api.twilio.com/x", "NumMedia": "1"}
     form = form_of(StubRequest(urlencode(params).encode()))  # type: ignore[arg-type]
     assert form["Body"] == [""] and form["FromCity"] == [""]
-    url = "https://tips.example.org/webhooks/tipline_twilio/webhook"
+    url = f"https://tips.example.org{WEBHOOK_PATH}"
     signature = RequestValidator("t").compute_signature(url, params)
     assert RequestValidator("t").validate(url, {k: v[0] for k, v in form.items()}, signature)
     assert form_of(StubRequest(b'{"Body": "x"}', "application/json")) == {}  # type: ignore[arg-type]
@@ -52,9 +53,9 @@ def test_credentials_override_settings_and_empty_values_fall_back(env: dict) -> 
 
 def test_channel_name_maps_to_sms_and_registers_the_officer_sender(env: dict) -> None:
     channel = TwilioTipChannel.from_credentials({"account_sid": ACCOUNT_SID})
-    assert channel.name() == "tipline_twilio"
-    assert channel_of(channel.name()) == "sms"
-    assert bot.outbound.sender_for("sms") is officer_sender
+    assert channel.name() == SPEC.input_name
+    assert channel_of(channel.name()) == SPEC.name
+    assert bot.outbound.sender_for(SPEC.name) is officer_sender
     blueprint = channel.blueprint(lambda message: None)  # type: ignore[arg-type,return-value]
-    assert blueprint.name == "tipline_twilio_webhook"
+    assert blueprint.name == f"{SPEC.input_name}_webhook"
     assert channel.get_output_channel() is None

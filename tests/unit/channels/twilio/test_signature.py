@@ -5,12 +5,13 @@ from __future__ import annotations
 from twilio.request_validator import RequestValidator
 
 from bot.channels.twilio.signature import SignatureChecker
+from harness.twilio import WEBHOOK_PATH
 
 TOKEN = "a-test-auth-token"
 PARAMS = {"MessageSid": "SM1", "From": "+15145550100", "Body": "a van near Lacolle",
           "NumMedia": "0"}
-PUBLIC = "https://tips.example.org/webhooks/tipline_twilio/webhook"
-INTERNAL = "http://10.0.0.5:5005/webhooks/tipline_twilio/webhook"
+PUBLIC = f"https://tips.example.org{WEBHOOK_PATH}"
+INTERNAL = f"http://10.0.0.5:5005{WEBHOOK_PATH}"
 
 
 def sign(url: str, params: dict = PARAMS, token: str = TOKEN) -> str:
