@@ -11,6 +11,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+MAX_CHARS = 4000  # the n-grams of a huge message's beginning are enough (and stay cheap)
 SETTINGS = {"analyzer": "char_wb", "ngram_range": (2, 4), "sublinear_tf": True,
             "lowercase": True, "dtype": np.float32}
 
@@ -30,7 +31,7 @@ class CharNgrams:
         return self
 
     def transform(self, texts: Sequence[str]) -> csr_matrix:
-        return self._vectorizer.transform(list(texts))
+        return self._vectorizer.transform([text[:MAX_CHARS] for text in texts])
 
     def save(self, directory: Path, name: str) -> None:
         vocabulary = {k: int(v) for k, v in self._vectorizer.vocabulary_.items()}

@@ -46,3 +46,32 @@ def test_what_english_french_and_spanish_teach_carries_to_other_languages(
     featurizer.process(messages)
     loaded.process(messages)
     assert [m.get("intent")["name"] for m in messages] == ["drug_smuggling", "greet"]
+
+
+def test_its_own_character_ngrams_are_trained_stored_and_loaded_back(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
+    context = ExecutionContext(graph_schema=None, node_name="test")  # type: ignore[arg-type]
+    featurizer = SentenceEncoderFeaturizer.create(
+        SentenceEncoderFeaturizer.get_default_config(), storage, Resource("f"), context)
+    data = TrainingData([Message({"text": text, "intent": intent})
+                         for intent, texts in EXAMPLES.items() for text in texts])
+    featurizer.process_training_data(data)
+    config = {"sparse": "char_tfidf", "sparse_weight": 0.5}
+    EmbeddingIntentClassifier.create(config, storage, Resource("c"), context).train(data)
+    loaded = EmbeddingIntentClassifier.load(config, storage, Resource("c"), context)
+    assert loaded.ngrams is not None
+    width = loaded.model.weights.shape[1]
+    message = Message({"text": "pasan droga en lanchas " * 2000})  # huge: n-grams of its start
+    featurizer.process([message])
+    assert loaded.features([message]).shape == (1, width)
+    loaded.process([message])
+    assert message.get("intent")["name"] == "drug_smuggling"
+
+
+def test_an_unknown_sparse_source_is_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
+    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
+    context = ExecutionContext(graph_schema=None, node_name="test")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="char_tfidf"):
+        EmbeddingIntentClassifier.create({"sparse": "words"}, storage, Resource("c"), context)
