@@ -47,7 +47,22 @@ log = logging.getLogger(__name__)
 
 __all__ = ["EMPTY_TWIML", "SmsGateway", "WebhookResult"]
 # Webhooks are stored on their own threads: they never queue behind the bot turns' work.
-ACCEPT_EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sms-accept")
+# SQLite has one writer at a time and makes waiting writers sleep and retry: two threads
+# keep the tail of the acks short there; PostgreSQL takes eight (docs/reliability.md, Load).
+ACCEPT_THREADS = {"sqlite": 2}
+DEFAULT_ACCEPT_THREADS = 8
+_executor: Optional[ThreadPoolExecutor] = None
+
+
+def accept_executor() -> ThreadPoolExecutor:
+    """The threads that store webhooks, sized for the tips database (made on first use)."""
+    global _executor
+    if _executor is None:
+        dialect = get_settings().database_url.split(":", 1)[0].split("+", 1)[0]
+        _executor = ThreadPoolExecutor(
+            max_workers=ACCEPT_THREADS.get(dialect, DEFAULT_ACCEPT_THREADS),
+            thread_name_prefix="sms-accept")
+    return _executor
 
 
 class SmsGateway(SmsDrains):
@@ -81,7 +96,7 @@ class SmsGateway(SmsDrains):
         self._webhooks += 1
         try:
             accepted = await asyncio.get_running_loop().run_in_executor(
-                ACCEPT_EXECUTOR, self._accept, inbound, key)
+                accept_executor(), self._accept, inbound, key)
         finally:
             self._webhooks -= 1
         if accepted.replay:
