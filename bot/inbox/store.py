@@ -56,9 +56,7 @@ class Pending:
 
 def aware(value: Optional[datetime]) -> Optional[datetime]:
     """SQLite gives naive datetimes back: they were stored as UTC."""
-    if value is None or value.tzinfo:
-        return value
-    return value.replace(tzinfo=utcnow().tzinfo)
+    return value if value is None or value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
 
 
 def known(conn: Connection, channel: str, external_id: str) -> Optional[int]:
@@ -93,11 +91,14 @@ def get(message_id: int) -> Optional[Pending]:
 
 
 def next_pending(channel: str, sender: str) -> Optional[Pending]:
-    """The oldest message of this sender still waiting for its turn (order is kept)."""
+    """The sender's oldest waiting message; none while one runs on any replica: order kept."""
+    busy = INBOX.alias("busy")
+    held = select(busy.c.id).where(busy.c.channel == channel, busy.c.contact_hash == sender,
+                                   busy.c.status == "processing", busy.c.lease_until > utcnow())
     with get_engine().connect() as conn:
         row = conn.execute(select(INBOX).where(
             INBOX.c.channel == channel, INBOX.c.contact_hash == sender,
-            INBOX.c.status.in_(PENDING)).order_by(INBOX.c.id).limit(1)).first()
+            INBOX.c.status.in_(PENDING), ~held.exists()).order_by(INBOX.c.id).limit(1)).first()
     return _row(row) if row is not None else None
 
 

@@ -55,7 +55,7 @@ def test_claim_postpone_finish_and_the_delayed_reply_once(database: str) -> None
     assert store.next_pending("rest", "s1").id == first
     lease = timedelta(seconds=30)
     assert store.claim(first, lease) and not store.claim(first, lease)
-    assert store.next_pending("rest", "s1").id == second  # the claimed one is not waiting
+    assert store.next_pending("rest", "s1") is None  # first in its turn: second waits for it
     store.postpone(first, 1, utcnow() + timedelta(seconds=5))
     pending = store.next_pending("rest", "s1")
     assert pending.id == first and pending.attempts == 1 and pending.retry_at > utcnow()
