@@ -36,8 +36,8 @@ def text_digest(text: str) -> str:
 
 def officer_sender(session: Session, tip: Tip, text: str) -> Delivery:
     """The SMS channel's officer sender; a failed delivery is retried later by the jobs."""
+    from bot.channels.twilio.delivery import officer_sender as send
     from bot.channels.twilio.sender import get_sender
-    from bot.channels.twilio.sender import officer_sender as send
 
     delivery = send(session, tip, text)
     if delivery.status == "failed" and get_sender().settings.can_send:
@@ -73,7 +73,7 @@ def resend_officer_reply(tip_id: int, digest: str) -> str:
 
     Raises ``DeliveryFailedError`` when Twilio refuses again. Each attempt is audited.
     """
-    from bot.channels.twilio.sender import officer_sender as send
+    from bot.channels.twilio.delivery import officer_sender as send
     from bot.store.db import session_scope
     from bot.store.tips import audit
 

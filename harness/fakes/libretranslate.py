@@ -17,79 +17,25 @@ query string, a form or a JSON body; q may be a list) → ``{"translatedText": .
 Translations come from ``phrasebook.yml`` (exact sentence, any two languages of an entry);
 unknown text comes back as ``"[de→en] <text>"``. Modes: fail → HTTP 500, hang → answer
 after `hang_seconds` (60 s), forbidden → HTTP 403.
+
+``harness.fakes.libretranslate_handler`` answers the requests;
+``harness.fakes.libretranslate_phrasebook`` knows the sentences.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import threading
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import yaml
+from harness.fakes.base import FakeServer
+from harness.fakes.libretranslate_handler import Recorded, handler_for
+from harness.fakes.libretranslate_phrasebook import LANGUAGE_NAMES, PHRASEBOOK, Phrasebook
 
-from harness.fakes.base import FakeServer, QuietHandler
+__all__ = ["LANGUAGE_NAMES", "MODES", "PHRASEBOOK", "FakeLibreTranslate", "Phrasebook",
+           "Recorded", "main"]
 
-PHRASEBOOK = Path(__file__).with_name("phrasebook.yml")
 MODES = ("ok", "fail", "hang", "forbidden")
-LANGUAGE_NAMES = {
-    "en": "English", "fr": "French", "es": "Spanish", "pt": "Portuguese", "de": "German",
-    "it": "Italian", "nl": "Dutch", "ar": "Arabic", "zh": "Chinese", "ru": "Russian",
-    "uk": "Ukrainian", "pa": "Punjabi", "hi": "Hindi", "ur": "Urdu", "tl": "Tagalog",
-    "vi": "Vietnamese", "ko": "Korean", "ja": "Japanese", "pl": "Polish", "so": "Somali",
-    "fa": "Persian",
-}
-
-
-def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-class Phrasebook:
-    """Sentences known in several languages."""
-
-    def __init__(self, entries: list[dict[str, str]]) -> None:
-        self._index: dict[tuple[str, str], dict[str, str]] = {}
-        for entry in entries:
-            languages = {k: v for k, v in entry.items() if len(k) == 2 and isinstance(v, str)}
-            for code, text in languages.items():
-                self._index[(code, _key(text))] = languages
-
-    @classmethod
-    def load(cls, path: Path | str = PHRASEBOOK) -> Phrasebook:
-        """Read a phrasebook YAML file (a list of {code: sentence} mappings)."""
-        return cls(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or [])
-
-    def detect(self, text: str) -> tuple[str, float]:
-        """The language of a known sentence (90.0), else English (10.0)."""
-        for code in LANGUAGE_NAMES:
-            if (code, _key(text)) in self._index:
-                return code, 90.0
-        return "en", 10.0
-
-    def translate(self, text: str, source: str, target: str) -> str:
-        """The phrasebook's sentence, or a deterministic marker."""
-        if source == "auto":
-            source = self.detect(text)[0]
-        if source == target:
-            return text
-        entry = self._index.get((source, _key(text)))
-        if entry and target in entry:
-            return entry[target]
-        return f"[{source}→{target}] {text}"
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """One request received (parameters included: test data only)."""
-
-    method: str
-    path: str
-    params: dict[str, Any]
 
 
 class FakeLibreTranslate(FakeServer):
@@ -109,7 +55,7 @@ class FakeLibreTranslate(FakeServer):
         self.mode = mode
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
-        super().__init__(_handler_for(self), host, port, hang_seconds)
+        super().__init__(handler_for(self), host, port, hang_seconds)
 
     @property
     def mode(self) -> str:
@@ -149,106 +95,6 @@ class FakeLibreTranslate(FakeServer):
     def record(self, request: Recorded) -> None:
         with self._lock:
             self.requests.append(request)
-
-
-def _handler_for(fake: FakeLibreTranslate) -> type[BaseHTTPRequestHandler]:
-    class Handler(QuietHandler):
-        server_version = "FakeLibreTranslate/1.0"
-
-        def _dispatch(self, method: str) -> None:
-            try:
-                path, params = self._read()
-                if path.startswith("/_"):
-                    self._control(method, path, params)
-                    return
-                fake.record(Recorded(method, path, params))
-                if fake.mode == "forbidden":
-                    self._send(403, {"error": "Forbidden (fake mode)"})
-                    return
-                if fake.mode == "fail":
-                    self._send(500, {"error": "Internal error (fake mode)"})
-                    return
-                if fake.mode == "hang":
-                    fake.hang()
-                self._route(method, path, params)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a timeout): nothing to answer
-
-        def _read(self) -> tuple[str, dict[str, Any]]:
-            parts = urlsplit(self.path)
-            params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            kind = (self.headers.get("Content-Type") or "").split(";")[0].strip()
-            if body and kind == "application/json":
-                loaded = json.loads(body.decode("utf-8"))
-                if isinstance(loaded, dict):
-                    params.update(loaded)
-            elif body:
-                params.update({k: v[-1] for k, v in parse_qs(body.decode("utf-8")).items()})
-            return parts.path, params
-
-        def _route(self, method: str, path: str, params: dict[str, Any]) -> None:
-            if path == "/languages" and method == "GET":
-                codes = sorted(LANGUAGE_NAMES)
-                self._send(200, [
-                    {"code": c, "name": LANGUAGE_NAMES[c], "targets": codes} for c in codes
-                ])
-                return
-            if method != "POST" or path not in ("/translate", "/detect"):
-                self._send(404, {"error": "Not Found"})
-                return
-            if fake.api_key is not None and params.get("api_key") != fake.api_key:
-                self._send(403, {"error": "Invalid API key"})
-                return
-            q = params.get("q")
-            if q is None or (path == "/translate" and not params.get("target")):
-                self._send(400, {"error": "Invalid request: missing q or target parameter"})
-                return
-            if path == "/detect":
-                code, confidence = fake.phrasebook.detect(str(q))
-                self._send(200, [{"language": code, "confidence": confidence}])
-                return
-            source, target = params.get("source", "auto"), params["target"]
-            unsupported = [c for c in (source, target) if c != "auto" and c not in LANGUAGE_NAMES]
-            if unsupported:
-                self._send(400, {"error": f"{unsupported[0]} is not supported"})
-                return
-            texts = q if isinstance(q, list) else [q]
-            out = [fake.phrasebook.translate(str(t), source, target) for t in texts]
-            answer: dict[str, Any] = {"translatedText": out if isinstance(q, list) else out[0]}
-            if source == "auto":
-                code, confidence = fake.phrasebook.detect(str(texts[0]))
-                answer["detectedLanguage"] = {"language": code, "confidence": confidence}
-            self._send(200, answer)
-
-        def _control(self, method: str, path: str, params: dict[str, Any]) -> None:
-            if path == "/_mode" and method == "POST":
-                try:
-                    fake.mode = str(params.get("mode"))
-                except ValueError as error:
-                    self._send(400, {"error": str(error)})
-                    return
-            elif path == "/_reset" and method == "POST":
-                fake.reset()
-            elif path != "/_stats" and path != "/_mode":
-                self._send(404, {"error": "Not Found"})
-                return
-            self._send(200, {
-                "mode": fake.mode,
-                "requests": fake.count(),
-                "translate": fake.count("/translate"),
-            })
-
-        def _send(self, status: int, payload: Any) -> None:
-            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -66,6 +66,7 @@ def test_claim_postpone_finish_and_the_delayed_reply_once(database: str) -> None
     store.claim(first, lease)
     store.finish(first)
     assert store.get(first).status == "processed"
+    assert store.next_pending("rest", "s1").id == second  # now the second one's turn
 
 
 def test_expired_claims_come_back_interrupted_and_failed_ones_when_due(database: str) -> None:

@@ -345,8 +345,8 @@ def test_fake_runs_as_a_process() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "harness/fakes/libretranslate.py"), "--port", str(port)],
-        stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "harness.fakes.libretranslate", "--port", str(port)],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
     try:
         assert "listening" in (process.stdout.readline() if process.stdout else "")

@@ -26,8 +26,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.twilio.delivery import officer_sender
 from bot.channels.twilio.gateway import SmsGateway
-from bot.channels.twilio.sender import TwilioSender, officer_sender, set_sender
+from bot.channels.twilio.sender import TwilioSender, set_sender
 from bot.channels.twilio.signature import SIGNATURE_HEADER
 from bot.channels.twilio.spec import SPEC
 from bot.inbox.agent import AgentLink

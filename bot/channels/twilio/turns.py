@@ -20,8 +20,9 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 from rasa.core.channels.channel import UserMessage
 
 from bot.channels.twilio import store
+from bot.channels.twilio.delivery import deliver_to_contact
 from bot.channels.twilio.media import store_media
-from bot.channels.twilio.sender import SEND_EXECUTOR, TwilioSender, deliver_to_contact
+from bot.channels.twilio.sender import SEND_EXECUTOR, TwilioSender
 from bot.channels.twilio.spec import SPEC
 from bot.inbox.agent import AgentLink
 from bot.inbox.store import Pending

@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 
 import bot.outbound
 from bot.channels.twilio.channel import TwilioTipChannel, form_of, settings_from_credentials
-from bot.channels.twilio.sender import officer_sender
+from bot.channels.twilio.delivery import officer_sender
 from bot.channels.twilio.spec import SPEC
 from bot.conversation import channel_of
 from harness.fakes.twilio_api import FakeTwilioApi

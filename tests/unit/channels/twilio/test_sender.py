@@ -10,7 +10,8 @@ from typing import Iterator
 import pytest
 from sqlalchemy import select
 
-from bot.channels.twilio.sender import TwilioSender, deliver_to_contact, get_sender
+from bot.channels.twilio.delivery import deliver_to_contact
+from bot.channels.twilio.sender import TwilioSender, get_sender
 from bot.channels.twilio.spec import SPEC
 from bot.channels.twilio.store import OutboundMessage
 from bot.outbound import Delivery, send_officer_reply
