@@ -8,6 +8,7 @@ import uuid
 from typing import Iterator
 
 import pytest
+from sanic import Sanic
 from sqlalchemy import create_engine, text
 
 from harness.fakes.libretranslate import FakeLibreTranslate
@@ -28,6 +29,11 @@ REDIS_HOST = os.environ.get("TIPLINE_TEST_REDIS_HOST", "127.0.0.1")
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# Several tests serve a Sanic app in this process (the web chat channel, the action server).
+# Sanic's start-up optimisation (TouchUp) recompiles some of its methods from their source;
+# in test mode it keeps the originals, so a second app in the same process starts too.
+Sanic.test_mode = True
 
 
 @pytest.fixture(scope="session")
