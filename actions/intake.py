@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import language_of, say, turn_of
 from bot.conversation import TIP_CATEGORIES, Turn, channel_of
-from bot.intake import MAX_FIELD, complete_tip, coordinates_of, receive_tip
+from bot.intake import MAX_FIELD, Receipt, complete_tip, coordinates_of, receive_tip
 
 FORM_SLOTS = ("tip_reference", "tip_location", "tip_time")
 ANSWER_SLOTS = ("tip_location", "tip_time")
@@ -27,6 +27,21 @@ def is_new_tip(turn: Turn) -> bool:
             and turn.word_count >= NEW_TIP_WORDS)
 
 
+async def store_tip(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn,
+                    language: str) -> Receipt:
+    """Store ``turn`` as a tip; the 911 advice comes first when the NLU says urgent, or
+    right after when the stored tip is urgent (the routing lexicon)."""
+    if turn.urgent:
+        say(dispatcher, "emergency", language)
+    receipt = await asyncio.to_thread(
+        receive_tip, turn, tracker.sender_id, channel_of(tracker.get_latest_input_channel()),
+        language,
+    )
+    if receipt.urgency == "high" and not turn.urgent:
+        say(dispatcher, "emergency", language)
+    return receipt
+
+
 class ActionReceiveTip(Action):
     """Store the tip at once (nothing is lost if the tipster stops answering)."""
 
@@ -37,14 +52,7 @@ class ActionReceiveTip(Action):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         turn = turn_of(tracker)
         language = language_of(tracker)
-        if turn.urgent:  # the 911 advice comes first, before anything else is done
-            say(dispatcher, "emergency", language)
-        receipt = await asyncio.to_thread(
-            receive_tip, turn, tracker.sender_id, channel_of(tracker.get_latest_input_channel()),
-            language,
-        )
-        if receipt.urgency == "high" and not turn.urgent:
-            say(dispatcher, "emergency", language)
+        receipt = await store_tip(dispatcher, tracker, turn, language)
         events: List[Dict[str, Any]] = [
             SlotSet("language", language),
             SlotSet("tip_reference", receipt.reference),
@@ -106,14 +114,7 @@ class ValidateTipForm(FormValidationAction):
         await asyncio.to_thread(complete_tip, first, tracker.sender_id,
                                 earlier.get("tip_location"), earlier.get("tip_time"))
         say(dispatcher, "tip_received", language, reference=first)
-        if turn.urgent:
-            say(dispatcher, "emergency", language)
-        receipt = await asyncio.to_thread(
-            receive_tip, turn, tracker.sender_id, channel_of(tracker.get_latest_input_channel()),
-            language,
-        )
-        if receipt.urgency == "high" and not turn.urgent:
-            say(dispatcher, "emergency", language)
+        receipt = await store_tip(dispatcher, tracker, turn, language)
         places, times = turn.entity_values("location"), turn.entity_values("time")
         return [SlotSet("language", language), SlotSet("tip_reference", receipt.reference),
                 SlotSet("tip_location", receipt.place or (places[0] if places else None)),
