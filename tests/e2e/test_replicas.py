@@ -36,7 +36,7 @@ API_PATHS = ["/", "/status", "/version", "/model/parse", "/conversations/x/track
 def cluster(tmp_path_factory: pytest.TempPathFactory,
             fake_twilio: FakeTwilioApi) -> Iterator[Replicas]:
     if missing(HAPROXY):
-        pytest.skip(f"{HAPROXY} missing: run scripts/install-test-deps.sh")
+        pytest.fail(f"{HAPROXY} missing: run scripts/install-test-deps.sh")
     for url in pg_database():
         replicas = Replicas(tmp_path_factory.mktemp("replicas"), url, fake_twilio)
         try:

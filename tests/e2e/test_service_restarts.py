@@ -36,15 +36,16 @@ from harness.services import (
 DOWN = 4.0  # seconds a service stays down
 
 
-def skip_without(*programs: str) -> None:
+def require(*programs: str) -> None:
+    """The machine's PostgreSQL and Redis binaries: a missing one is a failure, not a skip."""
     if missing(*programs):
-        pytest.skip(f"not installed: {', '.join(missing(*programs))}")
+        pytest.fail(f"not installed: {', '.join(missing(*programs))}")
 
 
 @pytest.fixture()
 def private_pg(tmp_path: Path, fake_twilio: FakeTwilioApi) -> Iterator[Deployment]:
     """A stack whose tips and tracker live on a PostgreSQL cluster of its own."""
-    skip_without(str(PG_BIN / "initdb"), str(PG_BIN / "pg_ctl"), REDIS_SERVER)
+    require(str(PG_BIN / "initdb"), str(PG_BIN / "pg_ctl"), REDIS_SERVER)
     postgres, redis = PrivatePostgres(tmp_path.name), PrivateRedis(tmp_path.name)
     stack = None
     try:
@@ -64,7 +65,7 @@ def private_redis(request: pytest.FixtureRequest, tmp_path: Path,
                   fake_twilio: FakeTwilioApi) -> Iterator[Deployment]:
     """A stack whose every Redis use is on a Redis server of its own; the tips database
     on SQLite or on a fresh database of the shared PostgreSQL."""
-    skip_without(REDIS_SERVER)
+    require(REDIS_SERVER)
     redis = PrivateRedis(tmp_path.name).start()
     try:
         if request.param == "sqlite":
