@@ -19,6 +19,18 @@ EXAMPLES = {
 }
 
 
+def featurized_examples(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """A model storage, a context, the sentence featurizer and EXAMPLES featurized by it."""
+    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
+    context = ExecutionContext(graph_schema=None, node_name="test")  # type: ignore[arg-type]
+    featurizer = SentenceEncoderFeaturizer.create(
+        SentenceEncoderFeaturizer.get_default_config(), storage, Resource("f"), context)
+    data = TrainingData([Message({"text": text, "intent": intent})
+                         for intent, texts in EXAMPLES.items() for text in texts])
+    featurizer.process_training_data(data)
+    return storage, context, featurizer, data
+
+
 def test_blend_mixes_both_rankings_and_keeps_the_best_first() -> None:
     ranking = blend({"a": 0.8, "b": 0.2}, [{"name": "b", "confidence": 0.9},
                                            {"name": "c", "confidence": 0.1}], 0.5)
@@ -30,13 +42,7 @@ def test_blend_mixes_both_rankings_and_keeps_the_best_first() -> None:
 def test_what_english_french_and_spanish_teach_carries_to_other_languages(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
-    context = ExecutionContext(graph_schema=None, node_name="test")  # type: ignore[arg-type]
-    featurizer = SentenceEncoderFeaturizer.create(
-        SentenceEncoderFeaturizer.get_default_config(), storage, Resource("f"), context)
-    data = TrainingData([Message({"text": text, "intent": intent})
-                         for intent, texts in EXAMPLES.items() for text in texts])
-    featurizer.process_training_data(data)
+    storage, context, featurizer, data = featurized_examples(tmp_path_factory)
     classifier = EmbeddingIntentClassifier.create({"weight": 1.0}, storage, Resource("c"),
                                                   context)
     classifier.train(data)
@@ -51,13 +57,7 @@ def test_what_english_french_and_spanish_teach_carries_to_other_languages(
 def test_its_own_character_ngrams_are_trained_stored_and_loaded_back(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
-    context = ExecutionContext(graph_schema=None, node_name="test")  # type: ignore[arg-type]
-    featurizer = SentenceEncoderFeaturizer.create(
-        SentenceEncoderFeaturizer.get_default_config(), storage, Resource("f"), context)
-    data = TrainingData([Message({"text": text, "intent": intent})
-                         for intent, texts in EXAMPLES.items() for text in texts])
-    featurizer.process_training_data(data)
+    storage, context, featurizer, data = featurized_examples(tmp_path_factory)
     config = {"sparse": "char_tfidf", "sparse_weight": 0.5}
     EmbeddingIntentClassifier.create(config, storage, Resource("c"), context).train(data)
     loaded = EmbeddingIntentClassifier.load(config, storage, Resource("c"), context)
