@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from bot.channels.voice.config import VoiceSettings
+from bot.channels.whatsapp.config import WhatsAppSettings
 from bot.inbox.config import InboxSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +82,8 @@ class ConsoleSettings:
     settle_seconds: float = field(
         default_factory=lambda: _env_float("CONSOLE_SETTLE_SECONDS", 10.0)
     )
+    # The public transparency report shows no count below this (k-anonymity threshold).
+    transparency_k: int = field(default_factory=lambda: _env_int("TRANSPARENCY_K", 10))
 
 
 def _var_dir() -> Path:
@@ -181,9 +185,12 @@ class Settings:
     )
     translation: TranslationSettings = field(default_factory=TranslationSettings)
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
+    whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     jobs: JobsSettings = field(default_factory=JobsSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    voice_prompts_dir: Path = field(default_factory=lambda: DATA_DIR / "voice" / "prompts")
     # required by bot.serve for ``rasa run --enable-api``; clients send ``?token=``
     rasa_api_token: str = field(default_factory=lambda: _env("RASA_API_TOKEN", ""))
 

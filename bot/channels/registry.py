@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from bot.channels import rest, twilio, webchat
+from bot.channels import rest, twilio, voice, webchat, whatsapp
 from bot.channels.spec import ChannelSpec
 
-CHANNELS: List[ChannelSpec] = [twilio.SPEC, webchat.SPEC, rest.SPEC]
+CHANNELS: List[ChannelSpec] = [twilio.SPEC, webchat.SPEC, rest.SPEC, whatsapp.SPEC,
+                              voice.SPEC]
 
 
 def channel_names() -> Tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional
 
+from bot.channels.whatsapp.notes import window_note
 from bot.console.display import language_name
 from bot.messages import get_officer_replies
 from bot.outbound import standard_message, tipster_language, translation_unavailable
@@ -94,6 +95,7 @@ def _note(tip: Tip, message: TipMessage, after: Optional[Dict[str, Any]]) -> Rep
         language=language_name(tipster_language(tip)))
     if delivery:
         note += f" · delivery: {delivery}"
+    note += window_note(tip, message)  # WhatsApp: sent as template, or queued
     heading = (f"Standard reply “{standard_label(standard)}” in English" if standard
                else "Officer wrote")
     return ReplyNote(heading, note, translation in UNTRANSLATED)

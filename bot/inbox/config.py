@@ -52,6 +52,7 @@ class InboxSettings:
         default_factory=lambda: _env_float("REST_WAIT_SECONDS", 45.0))
     sms_max_chars: int = field(default_factory=lambda: _env_int("SMS_MAX_CHARS", 1600))
     webchat_max_chars: int = field(default_factory=lambda: _env_int("WEBCHAT_MAX_CHARS", 4000))
+    whatsapp_max_chars: int = field(default_factory=lambda: _env_int("WHATSAPP_MAX_CHARS", 4096))
     rest_max_chars: int = field(default_factory=lambda: _env_int("REST_MAX_CHARS", 16000))
     webchat_rate_limit: str = field(
         default_factory=lambda: _env("WEBCHAT_RATE_LIMIT", "10/minute"))

@@ -74,7 +74,11 @@ class SmsGateway(SmsDrains):
         settings = settings or get_settings().twilio
         super().__init__(settings, sender or TwilioSender(settings), input_channel)
         self.checker = SignatureChecker(settings.auth_token, settings.public_url)
-        self.max_chars: int = getattr(get_settings().inbox, SPEC.limits.max_chars)
+        self.max_chars: int = getattr(get_settings().inbox, self.spec.limits.max_chars)
+
+    def contact_key(self, address: str) -> str:
+        """The keyed hash standing for ``address`` on this channel (WhatsApp has its own)."""
+        return contact_hash(address)
 
     async def handle_webhook(self, url: str, form: Mapping[str, Any],
                              signature: Optional[str]) -> WebhookResult:
@@ -92,7 +96,7 @@ class SmsGateway(SmsDrains):
         if inbound is None:
             log.warning("twilio webhook refused (400): %s (MessageSid %s)", problem, sid)
             return WebhookResult(400, problem or "bad request", "text/plain")
-        key = contact_hash(inbound.address)
+        key = self.contact_key(inbound.address)
         self._webhooks += 1
         try:
             accepted = await asyncio.get_running_loop().run_in_executor(
@@ -130,11 +134,12 @@ class SmsGateway(SmsDrains):
 
     def _accept_once(self, inbound: Inbound, key: str) -> Accepted:
         with get_engine().begin() as conn:
-            if inbox.known(conn, SPEC.name, inbound.sid) is not None:
+            if inbox.known(conn, self.channel, inbound.sid) is not None:
                 return Accepted(replay=True)
-            contact = store.upsert_contact(conn, key, self.cipher.encrypt(inbound.address))
+            contact = store.upsert_contact(conn, key, self.cipher.encrypt(inbound.address),
+                                           self.channel)
             if len(inbound.text) > self.max_chars:  # Twilio sends at most 1600: a forgery?
-                inbox.insert(conn, SPEC.name, inbound.sid, key, "", status="refused")
+                inbox.insert(conn, self.channel, inbound.sid, key, "", status="refused")
                 return Accepted(too_long=True, language=contact.language)
             found = None if inbound.media else keywords.match(inbound.text, contact.opted_out)
             if found is not None:
@@ -145,12 +150,13 @@ class SmsGateway(SmsDrains):
                     store.set_opted_out(conn, key, False)
                 else:  # HELP is answered, within the sender's limit
                     allowed = self.limits.arrival(key)
-                inbox.insert(conn, SPEC.name, inbound.sid, key, inbound.text, status="processed")
+                inbox.insert(conn, self.channel, inbound.sid, key, inbound.text,
+                             status="processed")
                 return Accepted(keyword=found, keyword_allowed=allowed,
                                 language=contact.language)
             allowed = self.limits.arrival(key) if self.limits.enabled else True
             notify = not allowed and self.limits.should_notify(key)
-            inbox.insert(conn, SPEC.name, inbound.sid, key, inbound.text, media=inbound.media,
+            inbox.insert(conn, self.channel, inbound.sid, key, inbound.text, media=inbound.media,
                          status="received" if allowed else "deferred")
             return Accepted(deferred=not allowed, notify=notify, language=contact.language)
 

@@ -63,7 +63,8 @@ def _tip_for(session: Session, conversation_id: str, text: str,
 
 
 def store_media(conversation_id: str, media: Sequence[Dict[str, str]], text: str,
-                language: str, join_within: timedelta) -> Optional[MediaOutcome]:
+                language: str, join_within: timedelta,
+                channel: str = SPEC.name) -> Optional[MediaOutcome]:
     """Store the media of one message that are not attachments yet (None: all were)."""
     items = store.as_media(media)
     if not items:
@@ -90,7 +91,7 @@ def store_media(conversation_id: str, media: Sequence[Dict[str, str]], text: str
                 else "pending",
                 language=language, language_confidence=None, language_reliable=False,
                 intent=None, intent_confidence=None, metadata={"media": missing})
-    receipt = receive_tip(turn, conversation_id, SPEC.name, language)
+    receipt = receive_tip(turn, conversation_id, channel, language)
     return MediaOutcome("created", receipt.reference, len(missing))
 
 

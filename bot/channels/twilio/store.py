@@ -49,7 +49,8 @@ class ContactState:
     language: Optional[str]
 
 
-def upsert_contact(conn: Connection, contact_hash: str, encrypted_address: str) -> ContactState:
+def upsert_contact(conn: Connection, contact_hash: str, encrypted_address: str,
+                   channel: str = SPEC.name) -> ContactState:
     """The contact of ``contact_hash``, created if new; a forgotten address is stored again
     (the tipster wrote again from it: replies to the new message need it)."""
     row = conn.execute(
@@ -57,7 +58,7 @@ def upsert_contact(conn: Connection, contact_hash: str, encrypted_address: str) 
         .where(CONTACTS.c.contact_hash == contact_hash)
     ).first()
     if row is None:
-        conn.execute(CONTACTS.insert().values(channel=SPEC.name, contact_hash=contact_hash,
+        conn.execute(CONTACTS.insert().values(channel=channel, contact_hash=contact_hash,
                                               address_encrypted=encrypted_address,
                                               opted_out=False))
         return ContactState(False, None)
@@ -88,8 +89,8 @@ def aware(value: datetime) -> datetime:
 def record_outbound(session: Session, contact_hash: str, kind: str, status: str, *,
                     tip_id: Optional[int] = None, external_id: Optional[str] = None,
                     segments: int = 0, characters: int = 0, attempts: int = 0,
-                    error: Optional[str] = None) -> None:
-    session.add(OutboundMessage(channel=SPEC.name, tip_id=tip_id, contact_hash=contact_hash,
+                    error: Optional[str] = None, channel: str = SPEC.name) -> None:
+    session.add(OutboundMessage(channel=channel, tip_id=tip_id, contact_hash=contact_hash,
                                 kind=kind, external_id=external_id, status=status,
                                 segments=segments, characters=characters, attempts=attempts,
                                 error=(error or None) and error[:200]))

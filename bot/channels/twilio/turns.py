@@ -45,6 +45,7 @@ SlotReader = Callable[[str], Awaitable[Optional[str]]]
 class SmsTurns:
     """Bot turns of stored SMS and the replies they give (the inbox worker's handler)."""
 
+    spec = SPEC  # WhatsApp's turns are these, with its own SPEC (bot/channels/whatsapp/)
     channel = SPEC.name
 
     def __init__(self, settings: TwilioSettings, sender: TwilioSender, input_channel: str) -> None:
@@ -91,7 +92,8 @@ class SmsTurns:
 
     async def _media(self, pending: Pending, text: str, language: str) -> Any:
         return await asyncio.to_thread(store_media, pending.sender, pending.media, text, language,
-                                       timedelta(hours=self.settings.media_join_hours))
+                                       timedelta(hours=self.settings.media_join_hours),
+                                       self.channel)
 
     async def _render(self, key: str, language: str, **params: Any) -> Dict[str, Any]:
         return {"text": await asyncio.to_thread(get_catalog().render, key, language, **params)}
@@ -123,7 +125,7 @@ class SmsTurns:
         return attempt
 
     async def _turn(self, pending: Pending) -> Attempt:
-        metadata: Dict[str, Any] = {"channel": SPEC.name}
+        metadata: Dict[str, Any] = {"channel": self.channel}
         if pending.media:
             metadata["media"] = pending.media
         message = user_message(pending, self.input_channel, metadata=metadata)
@@ -174,7 +176,8 @@ class SmsTurns:
             delivery = await loop.run_in_executor(
                 SEND_EXECUTOR,
                 partial(deliver_to_contact, key, text, kind, tip_id=tip_id, address=address,
-                        ignore_opt_out=ignore_opt_out, sender=self.sender))
+                        ignore_opt_out=ignore_opt_out, sender=self.sender,
+                        channel=self.channel))
         except Exception:
             log.exception("sms to %s: delivery failed", key[:12])
             return Delivery("failed", "exception")
