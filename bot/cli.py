@@ -47,7 +47,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     RoutingTable.load(settings.routing_rules)
     gazetteer = Gazetteer.load(settings.gazetteer)
     community = load_language_config(settings.languages).community
-    problems = [problem for directory in (settings.messages_dir, settings.officer_replies_dir)
+    problems = [problem for directory in (settings.messages_dir, settings.officer_replies_dir,
+                                          settings.voice_prompts_dir)
                 for problem in validate_catalogs(directory, community)]
     for problem in problems:
         print(problem)
@@ -77,6 +78,23 @@ def cmd_purge(args: argparse.Namespace) -> int:
     report = purge(days=days, dry_run=args.dry_run)
     print(json.dumps({"dry_run": args.dry_run, "retention_days": days,
                       "tips": [asdict(item) for item in report]}))
+    return 0
+
+
+def cmd_escalate(args: argparse.Namespace) -> int:
+    """Escalate urgent tips left unclaimed now, and send their paging webhooks once."""
+    from bot.console.escalation import escalate_due
+    from bot.console.paging import PagingError, deliver
+    from bot.store.db import session_scope
+
+    with session_scope() as session:
+        created, results = escalate_due(session), {}
+        for escalation_id in created:
+            try:
+                results[escalation_id] = deliver(session, escalation_id)
+            except PagingError as exc:
+                results[escalation_id] = str(exc)
+    print(json.dumps({"escalated": created, "webhooks": results}))
     return 0
 
 
@@ -177,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands[name] = cmd_create_officer
 
     for name, func in (("check-config", cmd_check_config), ("secrets", cmd_secrets),
+                       ("escalate", cmd_escalate),
                        ("rotate-keys", cmd_rotate_keys)):
         sub.add_parser(name, help=func.__doc__)
         commands[name] = func

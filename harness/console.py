@@ -176,9 +176,11 @@ class RunningConsole:
             return session.execute(select(Tip).where(Tip.reference == reference)).scalar_one()
 
     def audit_count(self, tip: Tip) -> int:
+        """Audit entries of ``tip`` that record a change (reads, ``tip_read``, left out)."""
         with Session(self.engine) as session:
             return session.execute(select(func.count(AuditEntry.id))
-                                   .where(AuditEntry.tip_id == tip.id)).scalar_one()
+                                   .where(AuditEntry.tip_id == tip.id,
+                                          AuditEntry.action != "tip_read")).scalar_one()
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from bot.console.officers import find_officer
 from bot.console.queries import TipFilters, as_utc
 from bot.console.scope import get_tip, visible_queues
 from bot.console.security import token_digest
+from bot.console.sharing import record_read
 from bot.console.summary import summarise
 from bot.console.workflow import WorkflowError
 from bot.settings import ROOT
@@ -123,9 +124,10 @@ def export_tips():  # type: ignore[no-untyped-def]
 @bp.route("/tips/<reference>", methods=["GET"])
 @login_required
 def get_one(reference: str):  # type: ignore[no-untyped-def]
-    tip = get_tip(db(), g.officer, reference)
+    tip = get_tip(db(), g.officer, reference, shared=True)
     if tip is None:
         abort(404)
+    record_read(db(), tip, g.officer, "api")
     return jsonify(tips_json([tip])[0])
 
 

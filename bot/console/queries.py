@@ -101,8 +101,9 @@ class TipFilters:
         return out
 
     def apply(self, query: Select, officer: Officer) -> Select:
-        """``query`` (over tips) restricted to the officer's queues and these filters."""
-        query = scoped(query, officer)
+        """``query`` (over tips) restricted to the officer's queues (and the tips shared with
+        the officer's agency) and these filters."""
+        query = scoped(query, officer, shared=True)
         if self.status == "open":
             query = query.where(Tip.status.in_(OPEN_STATUSES))
         elif self.status != "all":

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from bot.console.models import Officer
 from bot.routing.router import get_router
 from bot.store.models import Tip
+from bot.store.sharing import TipShare
 
 
 def shared_queues() -> Tuple[str, ...]:
@@ -31,19 +32,25 @@ def can_see_queue(officer: Officer, queue: str) -> bool:
     return queues is None or queue in queues
 
 
-def scoped(query: Select, officer: Officer) -> Select:
-    """``query`` over tips restricted to the officer's queues."""
+def scoped(query: Select, officer: Officer, shared: bool = False) -> Select:
+    """``query`` over tips restricted to the officer's queues; ``shared`` (reading only):
+    also the tips another agency shares with the officer's (bot/console/sharing.py)."""
     queues = visible_queues(officer)
     if queues is None:
         return query
+    if shared and officer.agency:
+        shares = select(TipShare.tip_id).where(TipShare.agency == officer.agency,
+                                               TipShare.revoked_at.is_(None))
+        return query.where(or_(Tip.queue.in_(queues), Tip.id.in_(shares)))
     return query.where(Tip.queue.in_(queues))
 
 
 def get_tip(session: Session, officer: Officer, reference: str,
-            for_update: bool = False) -> Optional[Tip]:
-    """The tip ``reference`` if the officer may see it (None otherwise: no existence leak)."""
+            for_update: bool = False, shared: bool = False) -> Optional[Tip]:
+    """The tip ``reference`` if the officer may see it (None otherwise: no existence leak);
+    ``shared``: also a tip shared with the officer's agency (reading and notes only)."""
     query = scoped(select(Tip).where(Tip.reference == (reference or "").strip().upper()),
-                   officer)
+                   officer, shared)
     if for_update:
         query = query.with_for_update()
     return session.execute(query).scalar_one_or_none()

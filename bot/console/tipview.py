@@ -14,6 +14,7 @@ from bot.console.models import Officer, TipNote
 from bot.console.officers import agency_codes, agency_names, find_officer
 from bot.console.replyinfo import MAX_REPLY, reply_context
 from bot.console.scope import can_see_queue, get_tip, scoped
+from bot.console.sharing import READ, record_read
 from bot.console.summary import summarise
 from bot.console.workflow import WorkflowError
 from bot.routing.router import get_router
@@ -27,9 +28,10 @@ Change = Callable[[Session, Tip, Officer], Union[str, Tuple[str, str]]]
 @bp.route("/<reference>")
 @login_required
 def show(reference: str):  # type: ignore[no-untyped-def]
-    tip = get_tip(db(), g.officer, reference)
+    tip = get_tip(db(), g.officer, reference, shared=True)
     if tip is None:
         abort(404)
+    record_read(db(), tip, g.officer, "page")
     return render_tip(tip)
 
 
@@ -44,7 +46,8 @@ def render_tip(tip: Tip, status: int = 200, **extra: Any):  # type: ignore[no-un
         select(TipNote).where(TipNote.tip_id == tip.id).order_by(TipNote.id)
     ).scalars().all()
     entries = session.execute(
-        select(AuditEntry).where(AuditEntry.tip_id == tip.id).order_by(AuditEntry.id)
+        select(AuditEntry).where(AuditEntry.tip_id == tip.id, AuditEntry.action != READ)
+        .order_by(AuditEntry.id)
     ).scalars().all()
     corrected = next((e for e in reversed(entries) if e.action == "category_corrected"), None)
     context = dict(

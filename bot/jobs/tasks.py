@@ -6,6 +6,7 @@
 | ``recover_inbox`` | every ``TIPLINE_JOBS_INBOX_RECOVERY_MINUTES`` (1) minute(s) |
 | ``purge_expired`` | daily at ``TIPLINE_RETENTION_HOUR`` (3) o'clock UTC |
 | ``retry_officer_sms`` | on demand, when an officer's SMS reply failed (bot/jobs/sms.py) |
+| ``escalate_unclaimed`` | every minute; ``page_escalation`` on demand, retried |
 
 Calling a task enqueues it (``retry_translations()`` runs a retry now, in the consumer).
 Periodic tasks take a lock, so that a slow run is never overlapped by the next one (the
@@ -21,11 +22,13 @@ from typing import Any, Dict, List
 
 from huey import crontab
 
+from bot.console.coordination import coordination_settings
 from bot.jobs.queue import huey
 from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
 _jobs = get_settings().jobs
+_jobs_paging = coordination_settings()  # escalation webhook retries
 INBOX_RECOVERY = "bot.inbox.recovery"
 _skipped: List[int] = []  # the missing hook is logged at INFO once, then at DEBUG
 
@@ -83,3 +86,28 @@ def purge_expired() -> List[Dict[str, Any]]:
     from bot.jobs.retention import purge
 
     return [asdict(item) for item in purge()]
+
+
+@huey.periodic_task(crontab())
+@huey.lock_task("tipline-escalate")
+def escalate_unclaimed() -> List[int]:
+    """Every minute: escalate urgent tips left unclaimed (bot/console/escalation.py), then
+    page each new escalation once (``page_escalation``, retried)."""
+    from bot.console.escalation import escalate_due
+    from bot.store.db import session_scope
+
+    with session_scope() as session:
+        created = escalate_due(session)
+    for escalation_id in created:
+        page_escalation(escalation_id)
+    return created
+
+
+@huey.task(retries=_jobs_paging.webhook_retries, retry_delay=_jobs_paging.webhook_retry_delay)
+def page_escalation(escalation_id: int) -> str:
+    """POST the escalation webhook (bot/console/paging.py); huey retries while it fails."""
+    from bot.console.paging import deliver
+    from bot.store.db import session_scope
+
+    with session_scope() as session:
+        return deliver(session, escalation_id)
