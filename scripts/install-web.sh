@@ -22,6 +22,7 @@ if [ ! -f "$dir/.complete" ]; then
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
     test -f "$dir/node_modules/rasa-webchat/lib/index.js"
     test -f "$dir/node_modules/axe-core/axe.min.js"
+    test -f "$dir/node_modules/chart.js/dist/chart.umd.min.js"  # the console's dashboard
     touch "$dir/.complete"
   fi
 fi

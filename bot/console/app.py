@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.console import admin, api, auth, queue, replies
+from bot.console import admin, api, auth, coordview, dashboard, queue, replies, transparency
 from bot.console.context import (
     EXTENSION,
     ConsoleState,
@@ -107,7 +107,8 @@ def create_app(settings: Optional[ConsoleSettings] = None,
     CSRFProtect(app)
     app.extensions["csrf"].exempt(api.bp)  # the API checks CSRF itself for cookie sessions
     # replies.bp is the tip page's blueprint (bot/console/tipview.py) with the reply routes
-    for blueprint in (auth.bp, queue.bp, replies.bp, api.bp, admin.bp):
+    for blueprint in (auth.bp, queue.bp, replies.bp, api.bp, admin.bp, dashboard.bp,
+                      transparency.bp, coordview.bp):
         app.register_blueprint(blueprint)
     app.before_request(refuse_nul)
     app.before_request(load_session_officer)

@@ -10,7 +10,8 @@ from bot.channels.registry import model_modules
 
 def all_model_modules() -> Tuple[str, ...]:
     """The store's, each registered channel's (bot/channels/registry.py) and the console's."""
-    return ("bot.store.models", *model_modules(), "bot.console.models")
+    return ("bot.store.models", *model_modules(), "bot.console.models", "bot.store.sharing",
+            "bot.console.kpi_models")
 
 
 def import_all_models() -> None:
