@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
+from actions.receipts import answer_receipt
 from bot.conversation import Turn, conversation_language
 from bot.inbox.marks import mark_handled
 from bot.messages import get_catalog
@@ -75,5 +76,9 @@ class LocalizedReply(Action, ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         language = language_of(tracker)
-        say(dispatcher, self.message_key, language)
+        # a receipt is answered whatever the NLU made of it ("receipt 4821-..." read as a
+        # question); during the form, validate_tip_form answers it
+        if tracker.active_loop_name or await answer_receipt(dispatcher, tracker,
+                                                            language) is None:
+            say(dispatcher, self.message_key, language)
         return [SlotSet("language", language)]

@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import language_of, say, turn_of
+from actions.receipts import answer_receipt, answered, confirm
 from bot.conversation import channel_of
 from bot.intake import add_information, forget_contact, receive_tip, reference_in, tip_status
 from bot.messages import get_catalog
@@ -23,7 +24,9 @@ class ActionTipStatus(Action):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         language = language_of(tracker)
         reference = reference_in(turn_of(tracker))
-        if not reference:
+        if await answer_receipt(dispatcher, tracker, language) is not None:
+            pass  # a receipt quoted from any channel: its answer is the whole reply
+        elif not reference:
             say(dispatcher, "status_ask_reference", language)
         else:
             status = await asyncio.to_thread(tip_status, reference, tracker.sender_id)
@@ -48,6 +51,8 @@ class ActionAddInformation(Action):
         turn = turn_of(tracker)
         if turn.urgent:
             say(dispatcher, "emergency", language)
+        if answered(await answer_receipt(dispatcher, tracker, language)):
+            return [SlotSet("language", language)]
         reference = await asyncio.to_thread(add_information, turn, tracker.sender_id)
         if reference:
             say(dispatcher, "info_added", language, reference=reference)
@@ -58,7 +63,7 @@ class ActionAddInformation(Action):
                 receive_tip, turn, tracker.sender_id,
                 channel_of(tracker.get_latest_input_channel()), language,
             )
-            say(dispatcher, "tip_received", language, reference=receipt.reference)
+            await confirm(dispatcher, tracker, "tip_received", language, receipt.reference)
         return [SlotSet("language", language)]
 
 
@@ -69,6 +74,8 @@ class ActionForgetMe(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         language = language_of(tracker)
+        if answered(await answer_receipt(dispatcher, tracker, language)):
+            return [SlotSet("language", language)]  # a receipt the NLU misread
         await asyncio.to_thread(forget_contact, tracker.sender_id)
         say(dispatcher, "forgotten", language)
         return [SlotSet("language", language)]
@@ -92,7 +99,9 @@ class ActionFallback(Action):
         language = language_of(tracker)
         turn = turn_of(tracker)
         words = turn.word_count
-        if not turn.has_words:
+        if answered(await answer_receipt(dispatcher, tracker, language)):
+            pass  # a receipt, and nothing more to keep as a tip
+        elif not turn.has_words:
             say(dispatcher, "blank", language)
         elif words >= self.MIN_WORDS_FOR_TIP or turn.urgent or (
                 turn.likely_category and words >= 2):
@@ -104,7 +113,8 @@ class ActionFallback(Action):
             )
             if receipt.urgency == "high" and not turn.urgent:
                 say(dispatcher, "emergency", language)
-            say(dispatcher, "tip_received_unclassified", language, reference=receipt.reference)
+            await confirm(dispatcher, tracker, "tip_received_unclassified", language,
+                          receipt.reference)
         else:
             say(dispatcher, "fallback", language)
         return [SlotSet("language", language)]

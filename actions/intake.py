@@ -10,6 +10,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.base import language_of, say, turn_of
+from actions.receipts import answer_receipt, answered, confirm
 from bot.conversation import TIP_CATEGORIES, Turn, channel_of
 from bot.intake import MAX_FIELD, Receipt, complete_tip, coordinates_of, receive_tip
 
@@ -52,6 +53,11 @@ class ActionReceiveTip(Action):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         turn = turn_of(tracker)
         language = language_of(tracker)
+        if answered(await answer_receipt(dispatcher, tracker, language)):
+            # a receipt, not a new tip: the form the rules start has nothing left to ask
+            # (both answers set) and ends at once, and action_complete_tip has no reference
+            return [SlotSet("language", language), SlotSet("tip_reference", None),
+                    *(SlotSet(slot, "unknown") for slot in ANSWER_SLOTS)]
         receipt = await store_tip(dispatcher, tracker, turn, language)
         events: List[Dict[str, Any]] = [
             SlotSet("language", language),
@@ -80,7 +86,7 @@ class ActionCompleteTip(Action):
                 complete_tip, reference, tracker.sender_id,
                 tracker.get_slot("tip_location"), tracker.get_slot("tip_time"), lat, lon,
             )
-            say(dispatcher, "tip_received", language, reference=reference)
+            await confirm(dispatcher, tracker, "tip_received", language, reference)
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("language", language),
                 *(SlotSet(slot, None) for slot in FORM_SLOTS)]
 
@@ -99,6 +105,10 @@ class ValidateTipForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         turn = turn_of(tracker)
+        requested = tracker.get_slot("requested_slot")
+        if requested and await answer_receipt(dispatcher, tracker, language_of(tracker)):
+            # a receipt quoted during the form is no answer: the question is asked again
+            return [SlotSet(slot, None) for slot in {requested, *tracker.slots_to_validate()}]
         if (tracker.get_slot("requested_slot") and tracker.get_slot("tip_reference")
                 and is_new_tip(turn)):
             return await self._second_tip(dispatcher, tracker, turn)
@@ -113,7 +123,7 @@ class ValidateTipForm(FormValidationAction):
         first = tracker.get_slot("tip_reference")
         await asyncio.to_thread(complete_tip, first, tracker.sender_id,
                                 earlier.get("tip_location"), earlier.get("tip_time"))
-        say(dispatcher, "tip_received", language, reference=first)
+        await confirm(dispatcher, tracker, "tip_received", language, first)
         receipt = await store_tip(dispatcher, tracker, turn, language)
         places, times = turn.entity_values("location"), turn.entity_values("time")
         return [SlotSet("language", language), SlotSet("tip_reference", receipt.reference),

@@ -10,7 +10,7 @@ import yaml
 
 SOURCE_LANGUAGE = "en"
 # Every {name} a reply may use; anything else is a typo the tipster would see.
-KNOWN_PLACEHOLDERS = frozenset({"reference", "status", "emergency_number", "limit"})
+KNOWN_PLACEHOLDERS = frozenset({"reference", "status", "emergency_number", "limit", "receipt"})
 
 Catalogs = Dict[str, Dict[str, Any]]  # language -> flattened key ("statuses.new") -> value
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from bot.receipts import PATTERN as RECEIPT  # a tipster's secret receipt: 16 digits
+
 # E.164 and North American numbers with separators: +15145550100, (514) 555-0100, 514.555.0100
 PHONE = re.compile(
     r"(?<![\w])(?:\+\d{8,15}|\+?1?[\s.-]?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4})(?![\w])"
@@ -12,8 +14,8 @@ PHONE = re.compile(
 
 
 def redact(text: str) -> str:
-    """``text`` with anything that looks like a phone number replaced."""
-    return PHONE.sub("[redacted-number]", text)
+    """``text`` with anything that looks like a receipt or a phone number replaced."""
+    return PHONE.sub("[redacted-number]", RECEIPT.sub("[redacted-receipt]", text))
 
 
 def install() -> None:

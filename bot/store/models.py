@@ -76,6 +76,8 @@ class Tip(Base):
     # Rasa's message id of the turn that created the tip ("inbox-<id>" for every channel
     # message): a turn run again after a crash or an outage returns this tip, not a new one
     inbound_id = Column(String(64))
+    # keyed hash of the tipster's secret receipt (bot/receipts.py), never the receipt itself
+    receipt_hash = Column(String(64))
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -92,6 +94,7 @@ class Tip(Base):
         Index("ix_tips_updated_id", "updated_at", "id"),
         Index("ix_tips_duplicate_of", "duplicate_of_id"),
         Index("uq_tips_inbound_id", "inbound_id", unique=True),
+        Index("uq_tips_receipt_hash", "receipt_hash", unique=True),
     )
 
 

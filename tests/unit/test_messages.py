@@ -16,6 +16,7 @@ MESSAGES = DATA_DIR / "messages"
 OFFICER_REPLIES = DATA_DIR / "officer_replies"
 COMMUNITY = load_language_config(DATA_DIR / "languages.yml").community
 NEW_KEYS = ("too_long", "delayed", "tip_received_unclassified", "urgent_first")
+FILL = {"reference": "X", "status": "Y", "limit": 9, "receipt": "1234 5678 9012 3456"}
 OFFICER_KEYS = ["thanks", "ask_vehicle", "ask_place", "ask_time", "ask_photo", "danger_now",
                 "investigating", "call_911"]
 
@@ -93,12 +94,12 @@ def test_sms_keywords_stay_in_latin_letters(catalog: MessageCatalog) -> None:
 
 def test_every_language_is_really_written_in_it(catalog: MessageCatalog) -> None:
     keys = catalog.keys()
-    english = {key: catalog.render(key, "en", reference="X", status="Y", limit=9) for key in keys}
+    english = {key: catalog.render(key, "en", **FILL) for key in keys}
     for lang in COMMUNITY:
         if lang == "en":
             continue
         same = [key for key in keys if english[key] ==
-                catalog.render(key, lang, reference="X", status="Y", limit=9)]
+                catalog.render(key, lang, **FILL)]
         assert same == [], f"{lang}: still English: {same}"
 
 
@@ -121,7 +122,7 @@ def test_non_latin_catalogues_are_in_their_script(lang: str, catalog: MessageCat
     assert in_script > 10 and in_script > 3 * latin, greet
     message_keys, reply_keys = catalog.keys(), replies.keys()
     for key in message_keys:
-        text = catalog.render(key, lang, reference="X", status="Y", limit=9)
+        text = catalog.render(key, lang, **FILL)
         assert letters.search(text), f"{lang}.{key}: {text}"
     for key in reply_keys:
         assert letters.search(replies.render(key, lang, reference="X")), f"{lang}.{key}"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from actions.followup import ActionFallback
 from actions.intake import ActionReceiveTip
 from bot.messages import get_catalog
+from bot.receipts import find_receipts, receipt_hash
 from bot.store.models import Tip
 from tests.unit.actions.conftest import parse_data, tracker
 
@@ -50,8 +51,11 @@ def test_a_tip_the_nlu_cannot_place_is_stored_as_unknown_for_the_joint_queue(
                                                  confidence=0.3))
     [tip] = stored(tips_store)
     assert (tip.category, tip.queue, tip.original_text) == ("unknown", "IBET_JOINT", text)
-    assert texts(dispatcher) == [get_catalog().render("tip_received_unclassified", "zh",
-                                                      reference=tip.reference)]
+    confirmation, receipt_line = texts(dispatcher)
+    assert confirmation == get_catalog().render("tip_received_unclassified", "zh",
+                                                reference=tip.reference)
+    [receipt] = find_receipts(receipt_line)  # shown once; only its keyed hash is stored
+    assert tip.receipt_hash == receipt_hash(receipt) and receipt not in tip.receipt_hash
 
 
 def test_a_short_unclear_word_is_not_a_tip(tips_store: str,
