@@ -32,3 +32,23 @@ if [ ! -f "$venv/.complete" ]; then
 fi
 ln -sfn "$venv" "$CACHE/schemathesis"
 echo "install-tools: $CACHE/schemathesis -> $venv ($("$venv/bin/st" --version))"
+
+# The Kubernetes manifest validator (tests/unit/test_k8s_manifests.py), the same way:
+# its own venv keyed by requirements/tools-k8s.txt, linked as $TIPLINE_CACHE/k8s.
+requirements=requirements/tools-k8s.txt
+key=$( { cat "$requirements"; "$PYTHON" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)
+venv="$CACHE/k8s-$key"
+if [ ! -f "$venv/.complete" ]; then
+  exec 8>"$venv.lock"
+  flock 8
+  if [ ! -f "$venv/.complete" ]; then
+    rm -rf "$venv"
+    "$PYTHON" -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps \
+      -r "$requirements" 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+    "$venv/bin/kubernetes-validate" --version >/dev/null
+    touch "$venv/.complete"
+  fi
+fi
+ln -sfn "$venv" "$CACHE/k8s"
+echo "install-tools: $CACHE/k8s -> $venv (kubernetes-validate $("$venv/bin/kubernetes-validate" --version))"
