@@ -91,7 +91,7 @@ def test_the_validator_refuses_a_misspelt_field(tmp_path: Path) -> None:
 def test_kustomize_renders_every_manifest() -> None:
     kubectl = shutil.which("kubectl")
     if kubectl is None:
-        pytest.skip("kubectl (with its kustomize) is not installed here")
+        pytest.fail("kubectl (with its kustomize) missing: run scripts/install-test-deps.sh")
     rendered = subprocess.run([kubectl, "kustomize", str(K8S)], capture_output=True,
                               text=True, check=True).stdout
     objects = [doc for doc in yaml.safe_load_all(rendered) if doc]
