@@ -5,7 +5,9 @@ runs the rasa_sdk action server. Both redact phone numbers from logs and escape 
 characters in them (one record, one line: bot/logging_safe.py); the Rasa server also gets
 the Python 3.11 compatibility patches (bot/compat.py), its HTTP API only ever opens with
 a token (bot/rasa_api.py) and its SQL tracker store hides SQL parameters (event data:
-tip texts) from its error messages. The action server answers a failed action with its
+tip texts) from its error messages; ``rasa run`` also gets bot/speed.py (one OpenMP thread,
+NLU and tracker store off the event loop, CRF taggers trained once per model, action calls
+on kept-alive connections). The action server answers a failed action with its
 name and the error's type only, never the request (bot/actions_server.py).
 """
 
@@ -37,12 +39,20 @@ def main(argv: list[str]) -> None:
     redact.install()
     logging_safe.install()  # one record, one line (it redacts too: the order is free)
     if argv[:1] == ["rasa"]:
+        if argv[1:2] == ["run"]:
+            from bot import speed
+
+            speed.pin_threads()  # before numpy, scikit-learn or TensorFlow start (bot/speed.py)
         from bot import compat, rasa_api
         from bot.settings import get_settings
 
         rasa_args = rasa_api.guard(argv[1:], get_settings().rasa_api_token)  # no open API
         compat.apply()
         hide_tracker_store_parameters()
+        if rasa_args[:1] == ["run"]:
+            from bot import speed
+
+            speed.install()  # NLU and tracker store off the event loop (bot/speed.py)
         from rasa.__main__ import main as rasa_main
 
         sys.argv = ["rasa", *rasa_args]

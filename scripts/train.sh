@@ -23,6 +23,9 @@ if [ ! -f "$model" ]; then
     --force --quiet
   mv "$store/partial-tipline-$key.tar.gz" "$model"
   echo "train: done in $(( $(date +%s) - start )) s"
+  # Rasa 3.6 retrains the CRF entity taggers whenever it loads a model: keep them once per
+  # model (bot/speed_crf.py), so that the first `rasa run` after a training starts fast too
+  "$PY" -m bot.speed_crf "$model" >/dev/null 2>&1 || echo "train: CRF cache not filled (servers train it at start)"
 fi
 ln -sfn "$model" models/current.tar.gz
 echo "train: models/current.tar.gz -> $model"
