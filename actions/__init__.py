@@ -4,6 +4,8 @@ Importing the package validates the deployment's configuration (routing rules, g
 lexicons), so an action server with a bad rules file refuses to start and says why.
 """
 
+from bot.awareness.catalogue import get_awareness
 from bot.routing.router import get_router
 
 get_router()
+get_awareness()  # data/awareness/ is checked too (docs/awareness.md)

@@ -40,7 +40,8 @@ from bot.nlu.sentence_featurizer import ALIAS, embedding_of, text_of
 log = logging.getLogger(__name__)
 # Intents whose examples are never urgent (short conversation turns).
 CALM_INTENTS = ("greet", "goodbye", "affirm", "deny", "dont_know", "thank", "ask_anonymity",
-                "ask_ibet", "ask_how_it_works", "check_status", "out_of_scope", "forget_me")
+                "ask_awareness", "ask_ibet", "ask_how_it_works", "check_status",
+                "out_of_scope", "forget_me")
 
 
 def load_urgency_examples(directory: Path) -> List[Tuple[str, bool]]:

@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.webchat import assets
+from bot.channels.webchat.look import look_title, render_look
 from bot.channels.webchat.spec import SPEC
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def render_demo(language: str, origin: str) -> str:
     values = {key: html.escape(str(value)) for key, value in texts.items()}
     values["lang"] = language
     values["origin"] = html.escape(origin)
+    values["look_title"] = html.escape(look_title(language))  # /webchat/look/<lang>
     values["other_languages"] = " · ".join(
         f'<a href="/webchat/demo/{code}" hreflang="{code}" lang="{code}">'
         f'{html.escape(page_texts()[code]["language_name"])}</a>'
@@ -144,6 +146,13 @@ def blueprint() -> Blueprint:
     @pages.route("/demo", methods=["GET"])
     async def demo_index(request: Request) -> HTTPResponse:
         return response.redirect(f"/webchat/demo/{_preferred_language(request)}")
+
+    @pages.route("/look/<language:str>", methods=["GET"])
+    async def look(request: Request, language: str) -> HTTPResponse:
+        page = render_look(language)  # "what to look for", from data/awareness/
+        if page is None:
+            return response.text("not found", status=404)
+        return response.html(page, headers=PAGE_HEADERS)
 
     @pages.route("/demo/<language:str>", methods=["GET"])
     async def demo(request: Request, language: str) -> HTTPResponse:

@@ -1,0 +1,1 @@
+"""Answers to what residents ask before they report, from data/awareness/ (docs/awareness.md)."""
