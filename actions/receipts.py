@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.conversation import Turn
+from bot.engagement.confirmed import note_confirmed
 from bot.messages import get_catalog
 from bot.receipt_followup import ReceiptAnswer, has_receipt, issue_receipt, use_receipt
 
@@ -31,6 +32,7 @@ async def confirm(dispatcher: CollectingDispatcher, tracker: Tracker, key: str, 
     say(dispatcher, key, language, reference=reference)
     if receipt:
         say(dispatcher, "tip_receipt", language, receipt=receipt)
+    note_confirmed(reference, language)  # may get the feedback question (actions/engagement.py)
 
 
 async def answer_receipt(dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -38,7 +38,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     """Validate routing rules, gazetteer, languages and both catalogues; non-zero on a problem."""
+    from bot.awareness.catalogue import validate_awareness
     from bot.catalogs import validate_catalogs
+    from bot.engagement.surveys import load_surveys
     from bot.language.config import load_language_config
     from bot.routing.gazetteer import Gazetteer
     from bot.routing.rules import RoutingTable
@@ -50,6 +52,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     problems = [problem for directory in (settings.messages_dir, settings.officer_replies_dir,
                                           settings.voice_prompts_dir)
                 for problem in validate_catalogs(directory, community)]
+    problems += validate_awareness(settings.awareness.directory, community)
+    problems += load_surveys(settings.engagement.surveys_dir, community)[1]  # data/surveys
     for problem in problems:
         print(problem)
     if problems:

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from bot.awareness.config import AwarenessSettings
 from bot.channels.voice.config import VoiceSettings
 from bot.channels.whatsapp.config import WhatsAppSettings
+from bot.engagement.config import EngagementSettings
 from bot.inbox.config import InboxSettings
+from bot.jobs.config import JobsSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
@@ -139,27 +142,6 @@ class TwilioSettings:
 
 
 @dataclass(frozen=True)
-class JobsSettings:
-    """Background jobs (``python -m bot.jobs``, docs/operations.md) and data retention: ``url``
-    sqlite:///... or redis://...; ``retention_days`` 0 = no purge; ``tracker_db_url`` Rasa's
-    SQL tracker store (events of purged conversations deleted; empty = not purged)."""
-
-    url: str = field(
-        default_factory=lambda: _env("JOBS_URL", f"sqlite:///{_var_dir() / 'jobs.db'}"))
-    workers: int = field(default_factory=lambda: _env_int("JOBS_WORKERS", 2))
-    translation_retry_minutes: int = field(
-        default_factory=lambda: _env_int("JOBS_TRANSLATION_RETRY_MINUTES", 5))
-    inbox_recovery_minutes: int = field(
-        default_factory=lambda: _env_int("JOBS_INBOX_RECOVERY_MINUTES", 1))
-    sms_retries: int = field(default_factory=lambda: _env_int("JOBS_SMS_RETRIES", 5))
-    sms_retry_delay: int = field(default_factory=lambda: _env_int("JOBS_SMS_RETRY_DELAY", 300))
-    retention_days: int = field(default_factory=lambda: _env_int("RETENTION_DAYS", 90))
-    retention_hour: int = field(default_factory=lambda: _env_int("RETENTION_HOUR", 3))
-    tracker_db_url: str = field(
-        default_factory=lambda: _env("TRACKER_DB_URL", f"sqlite:///{_var_dir() / 'tracker.db'}"))
-
-
-@dataclass(frozen=True)
 class Settings:
     """All runtime settings of one process."""
 
@@ -187,6 +169,8 @@ class Settings:
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
+    awareness: AwarenessSettings = field(default_factory=AwarenessSettings)
+    engagement: EngagementSettings = field(default_factory=EngagementSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     jobs: JobsSettings = field(default_factory=JobsSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)

@@ -1,0 +1,1 @@
+"""Anonymous feedback after a tip and community surveys (docs/engagement.md)."""
