@@ -132,8 +132,7 @@ def login_session(base_url: str, username: str, password: str = PASSWORD) -> req
 
 
 def csrf_from(html: str) -> str:
-    marker = 'name="csrf_token" value="'
-    start = html.index(marker) + len(marker)
+    start = html.index(marker := 'name="csrf_token" value="') + len(marker)
     return html[start:html.index('"', start)]
 
 
@@ -173,14 +172,13 @@ class RunningConsole:
 
     def tip(self, reference: str) -> Tip:
         with Session(self.engine, expire_on_commit=False) as session:
-            return session.execute(select(Tip).where(Tip.reference == reference)).scalar_one()
+            return session.execute(select(Tip).filter_by(reference=reference)).scalar_one()
 
     def audit_count(self, tip: Tip) -> int:
         """Audit entries of ``tip`` that record a change (reads, ``tip_read``, left out)."""
+        changes = (AuditEntry.tip_id == tip.id, AuditEntry.action != "tip_read")
         with Session(self.engine) as session:
-            return session.execute(select(func.count(AuditEntry.id))
-                                   .where(AuditEntry.tip_id == tip.id,
-                                          AuditEntry.action != "tip_read")).scalar_one()
+            return session.execute(select(func.count(AuditEntry.id)).where(*changes)).scalar_one()
 
 
 @contextmanager
