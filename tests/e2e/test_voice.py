@@ -3,6 +3,7 @@ webhooks, TwiML executed) through the real Rasa server and action server (SQLite
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterator, List
 
@@ -38,6 +39,7 @@ from harness.twilio import (
 )
 
 CALLERS: List[str] = []  # every number used here: none may appear in the files at the end
+CALLS: List[FakeVoiceCall] = []
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +67,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, fake_libre: FakeLibreTransla
 def call(stack: TipLineStack) -> FakeVoiceCall:
     caller = fake_number()
     CALLERS.append(caller)
-    return FakeVoiceCall(stack.url, PUBLIC_BASE, AUTH_TOKEN, ACCOUNT_SID, caller,
-                         TIP_LINE_NUMBER).start()
+    CALLS.append(FakeVoiceCall(stack.url, PUBLIC_BASE, AUTH_TOKEN, ACCOUNT_SID, caller,
+                               TIP_LINE_NUMBER))
+    return CALLS[-1].start()
 
 
 def tips_of(stack: TipLineStack) -> List[Tip]:
@@ -109,6 +112,19 @@ def test_a_french_voice_tip_is_stored_routed_and_answered_in_french(
     assert tip.location_side == "CA" and "Lacolle" in (tip.location_place or "")
     said = " ".join(s.text for s in phone.heard)
     assert tip.reference in said  # the reference was read to the caller
+
+
+def test_a_receipt_read_to_a_caller_works_on_a_later_call(stack: TipLineStack) -> None:
+    tip = tips_of(stack)[0]  # the French caller's tip, above
+    receipts = re.findall(r"\d{4}-\d{4}-\d{4}-\d{4}", " ".join(s.text for s in CALLS[0].heard))
+    assert len(receipts) == 1, "the receipt is read once, with the reference"
+    phone = call(stack)  # another call, another number: only the receipt links them
+    phone.press("1")
+    start = len(phone.heard)
+    phone.speak(f"my receipt is {receipts[0].replace('-', ' ')}, is there any news")
+    said = " ".join(s.text for s in phone.heard[start:])
+    assert tip.reference in said and all(s.language == "en-US" for s in phone.heard[start:])
+    assert len(tips_of(stack)) == 1  # a status check, not a new tip
 
 
 def test_an_urgent_voice_tip_gets_the_911_line_first(stack: TipLineStack) -> None:
