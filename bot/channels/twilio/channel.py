@@ -53,11 +53,14 @@ def settings_from_credentials(credentials: Optional[Dict[str, Any]]) -> TwilioSe
 
 
 class TwilioTipChannel(InputChannel):
-    """Signed, idempotent, fast-acknowledging SMS channel keyed by contact hash."""
+    """Signed, idempotent, fast-acknowledging SMS channel keyed by contact hash (WhatsApp's
+    channel is this one with its own spec, gateway and sender)."""
+
+    spec = SPEC
 
     @classmethod
     def name(cls) -> str:
-        return SPEC.input_name
+        return cls.spec.input_name
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
@@ -81,7 +84,7 @@ class TwilioTipChannel(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         gateway = self.gateway
         gateway.on_new_message = on_new_message
-        blueprint = Blueprint(f"{SPEC.input_name}_webhook", __name__)
+        blueprint = Blueprint(f"{self.spec.input_name}_webhook", __name__)
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -112,7 +115,7 @@ class TwilioTipChannel(InputChannel):
         await self.gateway.start()
 
     def get_output_channel(self) -> None:
-        """No output channel by number: replies go through the gateway (contact hash)."""
+        """No output channel by address: replies go through the gateway (contact hash)."""
         return None
 
 

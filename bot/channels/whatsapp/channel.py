@@ -13,15 +13,11 @@ is in ``gateway.WhatsAppGateway``; this module only adapts Sanic and Rasa to it.
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Dict, Optional
 
-from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from rasa.core.channels.channel import InputChannel
 
-from bot.channels.twilio.channel import form_of
-from bot.channels.twilio.signature import SIGNATURE_HEADER
+from bot.channels.twilio.channel import TwilioTipChannel
 from bot.channels.whatsapp.gateway import WhatsAppGateway
 from bot.channels.whatsapp.sender import WhatsAppSender, officer_sender, set_sender, twilio_settings
 from bot.channels.whatsapp.spec import SPEC
@@ -32,12 +28,11 @@ from bot.settings import TwilioSettings
 log = logging.getLogger(__name__)
 
 
-class WhatsAppTipChannel(InputChannel):
-    """Signed, idempotent, fast-acknowledging WhatsApp channel keyed by contact hash."""
+class WhatsAppTipChannel(TwilioTipChannel):
+    """Signed, idempotent, fast-acknowledging WhatsApp channel keyed by contact hash: the SMS
+    channel's routes and start-up with WhatsApp's spec, gateway and sender."""
 
-    @classmethod
-    def name(cls) -> str:
-        return SPEC.input_name
+    spec = SPEC
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
@@ -59,40 +54,3 @@ class WhatsAppTipChannel(InputChannel):
         if not self.settings.can_send:
             log.warning("%s: account, token or WhatsApp sender missing: replies cannot be sent",
                         SPEC.input_name)
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        gateway = self.gateway
-        gateway.on_new_message = on_new_message
-        blueprint = Blueprint(f"{SPEC.input_name}_webhook", __name__)
-
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @blueprint.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            result = await gateway.handle_webhook(request.url, form_of(request),
-                                                  request.headers.get(SIGNATURE_HEADER))
-            return response.text(result.body, status=result.status,
-                                 content_type=result.content_type)
-
-        @blueprint.listener("after_server_start")
-        async def start(app: Any, _loop: Any) -> None:
-            app.add_task(self._connect(app))
-
-        @blueprint.listener("before_server_stop")
-        async def stop(_app: Any, _loop: Any) -> None:
-            await gateway.stop()
-
-        return blueprint
-
-    async def _connect(self, app: Any) -> None:
-        """Once Rasa's agent is loaded: read the tracker for language and recovery."""
-        if not await self.link.connect(app):
-            return
-        self.gateway.read_language = self.link.slot
-        await self.gateway.start()
-
-    def get_output_channel(self) -> None:
-        """No output channel by address: replies go through the gateway (contact hash)."""
-        return None
