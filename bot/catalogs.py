@@ -15,12 +15,14 @@ KNOWN_PLACEHOLDERS = frozenset({"reference", "status", "emergency_number", "limi
 Catalogs = Dict[str, Dict[str, Any]]  # language -> flattened key ("statuses.new") -> value
 
 
-def read_catalogs(directory: Path | str) -> Tuple[Catalogs, List[str]]:
-    """Each ``<lang>.yml`` of ``directory``, keys flattened, and what could not be read."""
+def read_yaml_files(directory: Path | str, shape: str = "a mapping of keys"
+                    ) -> Tuple[Dict[str, Dict[Any, Any]], List[str]]:
+    """Each ``<lang>.yml`` of ``directory`` as read (a mapping), and what could not be read
+    (``shape`` names what a file must hold, in that message)."""
     directory = Path(directory)
     if not directory.is_dir():
         return {}, [f"{directory}: no such directory"]
-    catalogs: Catalogs = {}
+    found: Dict[str, Dict[Any, Any]] = {}
     problems: List[str] = []
     for path in sorted(directory.glob("*.yml")):
         try:
@@ -29,10 +31,16 @@ def read_catalogs(directory: Path | str) -> Tuple[Catalogs, List[str]]:
             problems.append(f"{path}: cannot read: {error}")
             continue
         if not isinstance(raw, dict):
-            problems.append(f"{path}: expected a mapping of keys to strings")
+            problems.append(f"{path}: expected {shape}")
             continue
-        catalogs[path.stem] = flatten(raw)
-    return catalogs, problems
+        found[path.stem] = raw
+    return found, problems
+
+
+def read_catalogs(directory: Path | str) -> Tuple[Catalogs, List[str]]:
+    """Each ``<lang>.yml`` of ``directory``, keys flattened, and what could not be read."""
+    found, problems = read_yaml_files(directory, "a mapping of keys to strings")
+    return {language: flatten(raw) for language, raw in found.items()}, problems
 
 
 def flatten(node: Dict[Any, Any], prefix: str = "") -> Dict[str, Any]:

@@ -13,9 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-import yaml
-
-from bot.catalogs import SOURCE_LANGUAGE, flatten
+from bot.catalogs import SOURCE_LANGUAGE, flatten, read_yaml_files
 
 TOPICS = ("what_to_report", "trafficking_vs_smuggling", "after_a_tip", "will_i_be_contacted",
           "anonymity", "rewards", "when_unsure")
@@ -60,22 +58,7 @@ class AwarenessCatalogue:
 
 def read(directory: Path | str) -> Tuple[Dict[str, Dict[str, Any]], List[str]]:
     """Each ``<lang>.yml`` of ``directory`` as read, and what could not be read."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        return {}, [f"{directory}: no such directory"]
-    found: Dict[str, Dict[str, Any]] = {}
-    problems: List[str] = []
-    for path in sorted(directory.glob("*.yml")):
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-            problems.append(f"{path}: cannot read: {error}")
-            continue
-        if not isinstance(raw, dict):
-            problems.append(f"{path}: expected a mapping of keys")
-            continue
-        found[path.stem] = raw
-    return found, problems
+    return read_yaml_files(directory)
 
 
 def check(found: Dict[str, Dict[str, Any]], languages: Optional[Iterable[str]],
