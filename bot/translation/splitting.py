@@ -27,8 +27,10 @@ def split_text(text: str, max_chars: int, max_encoded: int) -> list[str]:
         if current and (chars + size > max_chars or encoded + cost > max_encoded):
             pieces.append(current)
             current, chars, encoded = "", 0, 0
+        # counted as they come (recounting the piece for each unit made long texts quadratic);
+        # the piece's trailing whitespace counts too, which only errs on the safe side
         current += unit
-        chars, encoded = len(current.rstrip()), sum(_cost(c) for c in current.rstrip())
+        chars, encoded = len(current.rstrip()), encoded + sum(_cost(c) for c in unit)
     if current.strip():
         pieces.append(current)
     return pieces

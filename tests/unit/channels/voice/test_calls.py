@@ -85,8 +85,13 @@ def test_a_slow_turn_is_saved_and_polled(env: dict) -> None:
     async def call() -> List[Any]:
         held = await hook(calls, "/webhooks/tipline_voice/speech?lang=en&step=1", sid,
                           SpeechResult="a boat landed people on the shore near Derby Line")
-        poll = ET.fromstring(held.body).find("Redirect").text  # noqa: S314
-        return [held, await hook(calls, poll, sid)]
+        answer = held
+        for _ in range(5):  # a loaded machine may need more than one poll
+            poll = ET.fromstring(answer.body).find("Redirect")  # noqa: S314
+            if poll is None or "/wait?" not in (poll.text or ""):
+                break
+            answer = await hook(calls, poll.text, sid)
+        return [held, answer]
 
     held, answered = [twiml(result) for result in asyncio.run(call())]
     assert held.find("Say").text.startswith("Thank you, what you said is saved")
