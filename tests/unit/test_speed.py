@@ -1,8 +1,10 @@
-"""bot/speed.py: Rasa's SQL tracker store on its own thread, SQLite in WAL mode, same events."""
+"""bot/speed.py: Rasa's SQL tracker store on its own thread, SQLite in WAL mode, same events;
+the action server's answers checked as Rasa checks them."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -55,6 +57,22 @@ def test_tracker_store_runs_off_the_loop_and_keeps_every_event(tmp_path, monkeyp
     assert asyncio.run(store.keys()) == ["tipster-1"]
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        rows = conn.exec_driver_sql("SELECT sender_id, type_name, timestamp, intent_name, "
+                                    "action_name, data FROM events ORDER BY id").all()
+    # the rows Rasa's own save writes: one per event, in order, with its columns
+    expected = []
+    for event in tracker.events:
+        data = event.as_dict()
+        expected.append(("tipster-1", event.type_name, data["timestamp"],
+                         data.get("parse_data", {}).get("intent", {}).get("name"),
+                         data.get("name"), data))
+    assert [(*row[:5], json.loads(row[5])) for row in rows] == expected
+
+
+def test_an_empty_domain_is_still_told_from_a_real_one():
+    speed.install()
+    assert Domain.empty().is_empty()
+    assert not DOMAIN.is_empty()
 
 
 def test_install_is_idempotent():
@@ -108,6 +126,50 @@ def test_action_answers_are_validated_as_rasa_does():
     assert "Failed to validate Action server response" in refused.value.message
     with pytest.raises(ValidationError):
         action._validate_action_result({"events": [{"event": "no_such_event"}]})
+
+
+VALID_ANSWERS = [
+    {"events": [{"event": "slot", "name": "language", "value": "fr", "timestamp": None}],
+     "responses": [{"text": "Merci <b>'; DROP TABLE tips;--"}]},
+    {"events": [{"event": "active_loop", "name": None}, {"event": "bot", "text": "Où ?",
+                 "data": {}, "metadata": {}}, {"event": "action", "name": "action_listen",
+                                             "policy": None, "confidence": None}]},
+    {"events": [{"event": "user", "text": "sacs", "timestamp": 1.5, "parse_data": {
+        "intent": {"name": "drug_smuggling", "confidence": 0.9}, "entities": [
+            {"entity": "location", "value": "Lacolle", "start": 0, "end": 7}]}}]},
+    {"events": [{"event": "followup", "name": "action_x"}, {"event": "reset_slots"}]},
+    {"events": [], "responses": []},
+    {},
+]
+INVALID_ANSWERS = [
+    {"events": [{"event": "slot", "name": "language"}]},  # no value
+    {"events": [{"event": "slot", "name": 3, "value": 1}]},
+    {"events": [{"event": "no_such_event"}]},
+    {"events": [{"name": "language", "value": "fr"}]},  # no event type
+    {"events": [{"event": None}]},
+    {"events": [["slot", "language", "fr"]]},
+    {"events": [{"event": "user", "parse_data": {"entities": [{"entity": "location"}]}}]},
+    {"events": [{"event": "bot", "timestamp": "yesterday"}]},
+    {"events": [{"event": "action", "hide_rule_turn": "yes"}]},
+    {"events": [{"event": "entities"}]},
+    {"events": "not a list"},
+    {"responses": ["not an object"]},
+    ["not an object"],
+]
+
+
+def test_action_answers_checked_by_event_type_agree_with_the_whole_schema():
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.speed_actions import valid_fast
+
+    schema = RemoteAction.action_response_format_spec()
+    whole = validator_for(schema)(schema)
+    for answer in VALID_ANSWERS:
+        assert whole.is_valid(answer) and valid_fast(answer), answer
+    for answer in INVALID_ANSWERS:
+        assert not whole.is_valid(answer) and not valid_fast(answer), answer
 
 
 def test_crf_taggers_are_trained_once_and_tag_the_same(tmp_path, monkeypatch):
