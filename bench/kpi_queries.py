@@ -1,11 +1,12 @@
 """The KPI dashboard's and transparency report's queries on 1,000,000 tips in PostgreSQL.
 
 Creates its own database ``tipline_kpi_<random>`` on the local PostgreSQL (trust auth,
-user postgres), migrates it, generates the tips and their audit entries server-side
-(``generate_series``: about two years of tips, 70 % triaged, 50 % assigned, 40 % closed,
-3 % re-routed, 5 % category corrections, 2 % duplicates), then times every query of
-``bot.console.kpi`` and the transparency report for a few scopes (first run and best of
-three). The database is dropped at the end unless ``--keep``; ``--url`` reuses one.
+user postgres), migrates it, generates about two years of tips and their audit entries
+server-side (bench/kpi_data.py). Then times (first run and best of three) the dashboard for
+a few scopes and the transparency report from the live tables only (as before the roll-up),
+the roll-up's rebuild and 35-day refresh, each part read with the roll-up, how far its
+medians are from the exact ones, and the cost of 20 tips changed on 20 days since the last
+refresh. The database is dropped at the end unless ``--keep``; ``--url`` reuses one.
 
     PYTHONPATH=. .venv/bin/python -m bench.kpi_queries [--tips 1000000] [--keep]
 """
@@ -17,111 +18,128 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Callable, List
+from datetime import time as dt_time
+from typing import Callable, Iterator, Optional, Tuple
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, delete, func, select, text
 from sqlalchemy.orm import Session
 
+from bench.kpi_data import load, vacuum
 from bot.console import kpi
+from bot.console import kpi_rollup_read as read
+from bot.console.kpi_models import KpiRollup
+from bot.console.kpi_rollup import TABLES, rebuild, refresh
 from bot.console.kpi_sql import period_for
-from bot.console.officers import agency_codes
 from bot.console.transparency import build_report
-from bot.routing.rules import CATEGORIES
 from bot.store.migrate import upgrade
-from bot.store.models import CHANNELS
 
 ADMIN_URL = os.environ.get("TIPLINE_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-LANGUAGES = ["en", "fr", "es", "pt", "de", "it", "nl", "ar", "zh", "ru", "uk", "pa", "hi", "ur",
-             "tl", "vi", "ko", "ja", "pl", "so", "fa"]
 
 
-def _array(values: List[str]) -> str:
-    return "ARRAY[" + ",".join(f"'{v}'" for v in values) + "]"  # fixed codes, not input
-
-
-TIPS = f"""
-INSERT INTO tips (reference, conversation_id, channel, language, original_text,
-                  translation_status, category, urgency, queue, status, location_side,
-                  entities, created_at, updated_at)
-SELECT 'K' || lpad(to_hex(g), 10, '0'), 'kpi-bench-' || g,
-       ({_array(list(CHANNELS))})[1 + g % {len(CHANNELS)}],
-       ({_array(LANGUAGES)})[1 + (g * 7) % {len(LANGUAGES)}],
-       'synthetic tip ' || g, 'not_needed',
-       ({_array(list(CATEGORIES))})[1 + (g * 13) % {len(CATEGORIES)}],
-       CASE WHEN g % 10 = 0 THEN 'high' ELSE 'normal' END,
-       ({_array(list(agency_codes()))})[1 + (g * 3) % {len(agency_codes())}],
-       CASE WHEN g % 50 = 0 THEN 'duplicate' WHEN g % 5 IN (1, 2) THEN 'closed'
-            WHEN g % 10 < 7 THEN 'assigned' ELSE 'new' END,
-       (ARRAY['CA','US','unknown'])[1 + g % 3], '[]',
-       now() - g * interval '63 seconds', now() - g * interval '63 seconds'
-FROM generate_series(1, :n) AS g
-"""  # noqa: S608 (the fixed codes of the tip line, no input)
-AUDIT = [  # (condition on the tip id, action, after JSON, delay after the tip's creation)
-    ("true", "created", '{"status": "new"}', "interval '0'"),
-    ("id % 10 < 7", "status_changed", '{"status": "triaged"}', "(id % 97) * interval '1 minute'"),
-    ("id % 10 < 5", "claimed", '{"assigned_to": "officer", "status": "assigned"}',
-     "(5 + id % 89) * interval '2 minutes'"),
-    ("id % 5 IN (1, 2)", "status_changed", '{"status": "closed"}',
-     "(1 + id % 300) * interval '1 hour'"),
-    ("id % 33 = 0", "rerouted", '{"status": "rerouted"}', "(id % 50) * interval '3 minutes'"),
-    ("id % 20 = 0", "category_corrected", '{"category": "contraband"}',
-     "(id % 40) * interval '1 minute'"),
-    ("id % 50 = 0", "marked_duplicate", '{"status": "duplicate"}',
-     "(id % 70) * interval '10 minutes'"),
-]
-
-
-def load(engine, tips: int) -> None:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(text(TIPS), {"n": tips})
-        for where, action, after, delay in AUDIT:
-            conn.execute(text(
-                "INSERT INTO audit_log (tip_id, actor, action, after, created_at) "  # noqa: S608
-                f"SELECT id, 'bench', :action, CAST(:after AS json), created_at + {delay} "
-                f"FROM tips WHERE {where}"), {"action": action, "after": after})
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE tips"))
-        conn.execute(text("VACUUM ANALYZE audit_log"))
-        conn.execute(text("VACUUM ANALYZE tip_milestones"))
-    with engine.connect() as conn:
-        audit = conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
-    print(f"loaded {tips:,} tips and {audit:,} audit entries in "
-          f"{time.perf_counter() - started:.0f} s")
-
-
-def timed(label: str, work: Callable[[], object]) -> None:
-    runs = []
-    for _ in range(3):
+def timed(label: str, work: Callable[[], object], runs: int = 3) -> None:
+    times = []
+    for _ in range(runs):
         started = time.perf_counter()
         work()
-        runs.append((time.perf_counter() - started) * 1000)
-    print(f"  {label:<34} first {runs[0]:7.0f} ms   best {min(runs):7.0f} ms")
+        times.append((time.perf_counter() - started) * 1000)
+    print(f"  {label:<40} first {times[0]:7.0f} ms   best {min(times):7.0f} ms")
+
+
+def scopes(now: datetime) -> Iterator[Tuple[str, kpi.KpiScope]]:
+    """The dashboard's scopes (bot/console/dashboard.py): whole UTC days up to today."""
+    end = datetime.combine(now.date() + timedelta(days=1), dt_time(), tzinfo=UTC)
+    for label, days, queues in (("team, 30 days", 30, None), ("team, 365 days", 365, None),
+                                ("team, 3 years (the maximum)", 3 * 366, None),
+                                ("RCMP + shared, 365 days", 365, ("RCMP", "IBET_JOINT"))):
+        start = end - timedelta(days=days)
+        scope = kpi.KpiScope(start, end, period_for(start, end), queues)
+        yield f"{label} (per {scope.period})", scope
+
+
+def rollup(engine) -> None:  # type: ignore[no-untyped-def]
+    now, settle = datetime.now(UTC), timedelta(seconds=10)
+    print("roll-up:")
+    with Session(engine) as session:
+        timed("full rebuild", lambda: (rebuild(session, now, settle), session.commit()), 1)
+        vacuum(engine, (model.__table__.name for model in TABLES))  # as autovacuum would
+        since = (now - timedelta(days=35)).date()
+        timed("refresh of the last 35 days", lambda: (
+            refresh(session, since, datetime.now(UTC), settle), session.commit()))
+        for model in TABLES:
+            rows = session.execute(select(func.count()).select_from(model)).scalar_one()
+            print(f"  {model.__table__.name:<40} {rows:,} rows")
+
+
+def off(exact: Optional[float], approx: Optional[float]) -> float:
+    return abs(approx / exact - 1) if exact and approx else 0.0
 
 
 def measure_scope(session: Session, scope: kpi.KpiScope, now: datetime) -> None:
-    for dimension in kpi.DIMENSIONS:
-        timed(f"tips by {dimension}", lambda d=dimension: kpi.series(session, scope, d))
-    timed("durations (median, p90)", lambda: kpi.durations(session, scope))
+    part = read.split(session, scope, now, 15)
+    timed("split (changed days)", lambda: read.split(session, scope, now, 15))
+    timed("tips by the 5 dimensions", lambda: read.series(session, scope, part))
+    timed("durations (median, p90)", lambda: read.durations(session, scope, part))
     timed("rates and corrections per language",
-          lambda: kpi.per_language(session, scope, 15, now))
+          lambda: read.per_language(session, scope, part, 15, now))
     timed("satisfaction", lambda: kpi.satisfaction(session, scope))
-    timed("whole dashboard", lambda: kpi.dashboard(session, scope, 15, now))
+    timed("whole dashboard", lambda: read.dashboard(session, scope, 15, now))
+    if scope.period != "day":
+        exact, approx = kpi.durations(session, scope), read.durations(session, scope, part)
+        print("  histogram against exact:", ", ".join(
+            f"{n} {k} {100 * off(exact[n][k], approx[n][k]):.1f} %"
+            for n in exact for k in ("median", "p90")))
 
 
 def measure(engine) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
-    scopes = [("team, 30 days", 30, None), ("team, 365 days", 365, None),
-              ("team, 3 years (the maximum)", 3 * 366, None), ("RCMP + shared, 365 days", 365,
-                                                                 ("RCMP", "IBET_JOINT"))]
     with Session(engine) as session:
-        for label, days, queues in scopes:
-            start = now - timedelta(days=days)
-            scope = kpi.KpiScope(start, now, period_for(start, now), queues)
-            print(f"{label} (per {scope.period}):")
+        session.execute(delete(KpiRollup))  # every figure live, as before the roll-up
+        print("live tables only (no roll-up, as before it):")
+        for label, scope in scopes(now):
+            timed(label, lambda s=scope: read.dashboard(session, s, 15, now))
+        live = build_report(session, 10, now)
+        timed("transparency report", lambda: build_report(session, 10, now))
+        session.rollback()
+        rollup(engine)
+        for label, scope in scopes(now):
+            print(f"{label}, roll-up:")
             measure_scope(session, scope, now)
-        print("transparency report (12 months, all tips):")
+        print("transparency report (12 months, all tips), roll-up:")
         timed("build_report", lambda: build_report(session, 10, now))
+        report = build_report(session, 10, now)
+        worst = max(off(live.response[m][n], v) for m, steps in report.response.items()
+                    for n, v in steps.items())
+        same = [t.rows for t in report.tables] == [t.rows for t in live.tables]
+        print(f"  counts equal to the live report: {same}; medians off by at most "
+              f"{100 * worst:.1f} %")
+    changes(engine, 20)
+
+
+CHANGE = ("UPDATE tips SET updated_at = now() WHERE id IN "  # one tip a day from 36 days back
+          "(SELECT 50000 + g * 1372 FROM generate_series(1, :n) AS g)")
+
+
+def changes(engine, count: int) -> None:  # type: ignore[no-untyped-def]
+    """Tips changed on ``count`` different days since the last refresh: read live until the
+    job's next run (every minute) recomputes those days."""
+    with engine.begin() as conn:
+        conn.execute(text(CHANGE), {"n": count})
+    print(f"{count} tips changed on {count} different days since the last refresh:")
+    with Session(engine) as session:
+        for label, scope in list(scopes(datetime.now(UTC)))[1:3]:
+            timed(label, lambda s=scope: read.dashboard(session, s, 15, datetime.now(UTC)))
+        time.sleep(11)  # past the settle time: the job's run sees every change
+        timed("the job's run (those days only)", lambda: (refresh(
+            session, datetime.now(UTC).date(), datetime.now(UTC), timedelta(seconds=10)),
+            session.commit()), 1)
+        for label, scope in list(scopes(datetime.now(UTC)))[1:3]:
+            timed(f"then {label}", lambda s=scope: read.dashboard(session, s, 15,
+                                                                 datetime.now(UTC)))
+
+
+def loadavg(when: str) -> None:
+    print(f"load average (1, 5, 15 min) at the {when}: " + " ".join(
+        f"{x:.2f}" for x in os.getloadavg()))
 
 
 def main() -> int:
@@ -131,8 +149,10 @@ def main() -> int:
     parser.add_argument("--url", help="an already loaded database (nothing created)")
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
     args = parser.parse_args()
+    loadavg("start")
     if args.url:
         measure(create_engine(args.url, future=True))
+        loadavg("end")
         return 0
     name = f"tipline_kpi_{uuid.uuid4().hex[:10]}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
@@ -145,6 +165,7 @@ def main() -> int:
         upgrade(url)
         load(engine, args.tips)
         measure(engine)
+        loadavg("end")
     finally:
         engine.dispose()
         if not args.keep:

@@ -101,6 +101,14 @@ def cmd_escalate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kpi_rollup(args: argparse.Namespace) -> int:
+    """Refresh the KPI dashboard's daily roll-up now (as its job does), or rebuild it."""
+    from bot.console.kpi_rollup import run
+
+    print(json.dumps(run(rebuild_all=args.rebuild, days=args.days)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tipline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--days", type=int, help="retention period (default: "
                        "TIPLINE_RETENTION_DAYS, 90)")
     commands["purge"] = cmd_purge
+
+    rollup = sub.add_parser("kpi-rollup", help=cmd_kpi_rollup.__doc__)
+    rollup.add_argument("--rebuild", action="store_true", help="recompute every day")
+    rollup.add_argument("--days", type=int, help="recent days to recompute (default: "
+                        "TIPLINE_JOBS_KPI_ROLLUP_DAYS, 35; 0: only the days whose tips "
+                        "changed)")
+    commands["kpi-rollup"] = cmd_kpi_rollup
 
     for name, role in (("create-officer", "officer"), ("create-admin", "admin")):
         account = sub.add_parser(name, help=f"create a console {role} account "

@@ -18,7 +18,8 @@ from flask import Blueprint, Response, abort, g, render_template, request
 from bot.channels.webchat.assets import node_modules
 from bot.console.context import db, login_required
 from bot.console.export import neutralise
-from bot.console.kpi import URGENT_MINUTES, Dashboard, KpiScope, dashboard
+from bot.console.kpi import URGENT_MINUTES, Dashboard, KpiScope
+from bot.console.kpi_rollup_read import dashboard
 from bot.console.kpi_sql import period_for
 from bot.console.officers import agency_codes
 from bot.console.scope import visible_queues

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from sqlalchemy import and_, case, column, func, inspect, select, table
+from sqlalchemy import and_, case, column, func, inspect, or_, select, table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Subquery
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.console.kpi_models import TipMilestones
 from bot.console.kpi_sql import day_of, percentile, period_labels, period_of, seconds_between
@@ -27,17 +28,29 @@ MILESTONES = ("triage", "assignment", "closure")
 URGENT_MINUTES = 15
 
 
+Range = Tuple[datetime, datetime]
+
+
+def received_in(ranges: Sequence[Range]) -> ColumnElement:
+    """Tips received in one of the [start, end) ranges."""
+    return or_(*(and_(Tip.created_at >= a, Tip.created_at < b) for a, b in ranges))
+
+
 @dataclass(frozen=True)
 class KpiScope:
-    """Tips created in [start, end) in ``queues`` (None: every queue), bucketed by ``period``."""
+    """Tips created in [start, end) in ``queues`` (None: every queue), bucketed by ``period``;
+    ``ranges``: only those received in these parts of it (bot/console/kpi_rollup_read.py)."""
 
     start: datetime
     end: datetime
     period: str
     queues: Optional[Tuple[str, ...]] = None
+    ranges: Optional[Tuple[Range, ...]] = None
 
     def conditions(self) -> list:
         where = [Tip.created_at >= self.start, Tip.created_at < self.end]
+        if self.ranges is not None:
+            where.append(received_in(self.ranges))
         if self.queues is not None:
             where.append(Tip.queue.in_(self.queues))
         return where
@@ -89,7 +102,8 @@ def milestones(scope: KpiScope, dialect: str) -> Subquery:
         # every milestone of a tip comes after its receipt: the second condition is implied,
         # and lets PostgreSQL read only the recent milestones (ix_tip_milestones_triaged)
         .select_from(Tip)
-        .outerjoin(m, and_(m.tip_id == Tip.id, m.triaged_at >= scope.start))
+        .outerjoin(m, and_(m.tip_id == Tip.id, m.triaged_at >= min(
+            [a for a, _ in scope.ranges or ()] or [scope.start])))
         .where(*scope.conditions())
     ).subquery("milestones")
 
@@ -180,15 +194,3 @@ def satisfaction(session: Session, scope: KpiScope) -> Optional[Dict[str, float]
                 return {"mean": float(row[0]), "n": int(row[1])}
     return None
 
-
-def dashboard(session: Session, scope: KpiScope, urgent_minutes: int,
-              now: datetime) -> Dashboard:
-    by_language = per_language(session, scope, urgent_minutes, now)
-    return Dashboard(
-        periods=period_labels(scope.start, scope.end, scope.period),
-        series={name: series(session, scope, name) for name in DIMENSIONS},
-        totals=totals(by_language),
-        durations=durations(session, scope),
-        corrections=corrections(by_language),
-        satisfaction=satisfaction(session, scope),
-    )

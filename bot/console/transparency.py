@@ -4,7 +4,9 @@ Suppression (docs/console.md, "Transparency report"): every count below k (zero 
 is shown as "< k"; a month whose total is below k shows no figure at all; when a month row
 has exactly one suppressed cell, its smallest published cell is suppressed too, so no
 suppressed count can be worked out from the month's total. Response times of a month are
-published only when at least k tips of that month reached the milestone.
+published only when at least k tips of that month reached the milestone. The days the
+daily roll-up holds are read from it (bot/console/kpi_rollup_read.py): the counts stay
+exact, the medians then come from its delay histograms (within a bucket).
 """
 
 from __future__ import annotations
@@ -20,7 +22,16 @@ from sqlalchemy.orm import Session
 
 from bot.console.context import db, state
 from bot.console.kpi import DIMENSIONS, KpiScope, milestones
-from bot.console.kpi_sql import day_of, percentile, period_labels, period_of
+from bot.console.kpi_models import KpiDailyValue
+from bot.console.kpi_rollup_read import Split, histograms, split
+from bot.console.kpi_sql import (
+    day_of,
+    histogram_percentile,
+    percentile,
+    period_labels,
+    period_of,
+    period_start_of,
+)
 from bot.store.models import Tip
 
 bp = Blueprint("transparency", __name__)
@@ -107,6 +118,38 @@ def _response(session: Session, scope: KpiScope, k: int) -> Dict[str, Dict[str, 
                     for name, v in entry.items()} for label, entry in values.items()}
 
 
+def _all_counts(session: Session, scope: KpiScope,
+                part: Split) -> Dict[str, Dict[str, Dict[str, int]]]:
+    """Per table: month -> value -> tips, from the roll-up's days and the live rest."""
+    out: Dict[str, Dict[str, Dict[str, int]]] = {name: {} for name in TABLES}
+    if part.first is not None:
+        v = KpiDailyValue
+        month = period_start_of(v.day, "month", session.get_bind().dialect.name)
+        for dimension, start, value, count in session.execute(
+                select(v.dimension, month, v.value, func.sum(v.tips))
+                .where(*part.where(v, None), v.dimension.in_(TABLES))
+                .group_by(v.dimension, month, v.value)):
+            cells = out[dimension].setdefault(period_of(str(start), "month"), {})
+            cells[value] = cells.get(value, 0) + int(count)
+    if part.live is not None:
+        for name in TABLES:
+            for label, live in _counts(session, part.live, name).items():
+                cells = out[name].setdefault(label, {})
+                for value, count in live.items():
+                    cells[value] = cells.get(value, 0) + count
+    return out
+
+
+def _histogram_response(session: Session, part: Split,
+                        k: int) -> Dict[str, Dict[str, Optional[float]]]:
+    """Median delays per month from the roll-up's histograms and the live rest."""
+    out: Dict[str, Dict[str, Optional[float]]] = {}
+    for (label, name), counts in histograms(session, part, None, STEPS, "month").items():
+        out.setdefault(str(label), dict.fromkeys(STEPS))[name] = (
+            histogram_percentile(counts, 0.5) if sum(counts.values()) >= k else None)
+    return out
+
+
 def build_report(session: Session, k: int, now: datetime) -> Report:
     """The last ``MONTHS`` months (this one included) of every tip, suppressed for ``k``."""
     first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -114,13 +157,15 @@ def build_report(session: Session, k: int, now: datetime) -> Report:
         first = (first - timedelta(days=1)).replace(day=1)
     scope = KpiScope(start=first, end=now + timedelta(seconds=1), period="month")
     months = period_labels(scope.start, scope.end, "month")
+    part = split(session, scope, now)
     tables = []
-    for name in TABLES:
-        counts = _counts(session, scope, name)
+    for name, counts in _all_counts(session, scope, part).items():
         columns = sorted({c for cells in counts.values() for c in cells})
         rows, totals = suppress({m: counts.get(m, {}) for m in months}, columns, k)
         tables.append(Table(name, columns, rows, totals))
-    return Report(k, months, tables, _response(session, scope, k))
+    response = (_response(session, scope, k) if part.first is None
+                else _histogram_response(session, part, k))
+    return Report(k, months, tables, response)
 
 
 def cached_report(session: Session, k: int) -> Report:

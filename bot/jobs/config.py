@@ -30,7 +30,9 @@ def _var_dir() -> Path:
 class JobsSettings:
     """Background jobs (``python -m bot.jobs``, docs/operations.md) and data retention: ``url``
     sqlite:///... or redis://...; ``retention_days`` 0 = no purge; ``tracker_db_url`` Rasa's
-    SQL tracker store (events of purged conversations deleted; empty = not purged)."""
+    SQL tracker store (events of purged conversations deleted; empty = not purged);
+    the KPI roll-up job runs every ``kpi_changes_minutes`` (the days whose tips changed) and
+    every ``kpi_rollup_minutes`` also recomputes the last ``kpi_rollup_days``."""
 
     url: str = field(
         default_factory=lambda: _env("JOBS_URL", f"sqlite:///{_var_dir() / 'jobs.db'}"))
@@ -43,5 +45,10 @@ class JobsSettings:
     sms_retry_delay: int = field(default_factory=lambda: _env_int("JOBS_SMS_RETRY_DELAY", 300))
     retention_days: int = field(default_factory=lambda: _env_int("RETENTION_DAYS", 90))
     retention_hour: int = field(default_factory=lambda: _env_int("RETENTION_HOUR", 3))
+    kpi_rollup_minutes: int = field(
+        default_factory=lambda: _env_int("JOBS_KPI_ROLLUP_MINUTES", 10))
+    kpi_rollup_days: int = field(default_factory=lambda: _env_int("JOBS_KPI_ROLLUP_DAYS", 35))
+    kpi_changes_minutes: int = field(
+        default_factory=lambda: _env_int("JOBS_KPI_CHANGES_MINUTES", 1))
     tracker_db_url: str = field(
         default_factory=lambda: _env("TRACKER_DB_URL", f"sqlite:///{_var_dir() / 'tracker.db'}"))

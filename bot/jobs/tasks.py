@@ -7,6 +7,7 @@
 | ``purge_expired`` | daily at ``TIPLINE_RETENTION_HOUR`` (3) o'clock UTC |
 | ``retry_officer_sms`` | on demand, when an officer's SMS reply failed (bot/jobs/sms.py) |
 | ``escalate_unclaimed`` | every minute; ``page_escalation`` on demand, retried |
+| ``refresh_kpi_rollup`` | every ``TIPLINE_JOBS_KPI_CHANGES_MINUTES`` (1) minute(s) |
 
 Calling a task enqueues it (``retry_translations()`` runs a retry now, in the consumer).
 Periodic tasks take a lock, so that a slow run is never overlapped by the next one (the
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from typing import Any, Dict, List
 
 from huey import crontab
@@ -31,6 +33,7 @@ _jobs = get_settings().jobs
 _jobs_paging = coordination_settings()  # escalation webhook retries
 INBOX_RECOVERY = "bot.inbox.recovery"
 _skipped: List[int] = []  # the missing hook is logged at INFO once, then at DEBUG
+_windows: List[float] = []  # when this consumer last refreshed the roll-up's recent days
 
 
 def _every(minutes: int) -> Any:
@@ -111,3 +114,17 @@ def page_escalation(escalation_id: int) -> str:
 
     with session_scope() as session:
         return deliver(session, escalation_id)
+
+
+@huey.periodic_task(_every(_jobs.kpi_changes_minutes))
+@huey.lock_task("tipline-kpi-rollup")
+def refresh_kpi_rollup() -> Dict[str, Any]:
+    """The KPI dashboard's daily roll-up (bot/console/kpi_rollup.py): every run the days
+    whose tips changed since the last one; every ``TIPLINE_JOBS_KPI_ROLLUP_MINUTES`` (10)
+    also the last ``TIPLINE_JOBS_KPI_ROLLUP_DAYS`` (35) days, where milestones arrive."""
+    from bot.console.kpi_rollup import run
+
+    window = not _windows or time.monotonic() - _windows[-1] >= _jobs.kpi_rollup_minutes * 60 - 30
+    if window:
+        _windows[:] = [time.monotonic()]
+    return run(days=None if window else 0)

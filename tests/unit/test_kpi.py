@@ -136,7 +136,7 @@ def test_dates_of_the_scope_are_utc_days() -> None:
 def test_the_migration_fills_milestones_from_the_existing_audit_log(
         kind: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     with scratch_database(kind, tmp_path_factory.mktemp("kpi-backfill")) as url:
-        upgrade(url, "0011-1")  # the revision before 0011
+        upgrade(url, "0009")  # the revision before 0010, the milestones
         engine = make_engine(url)
         with engine.begin() as conn:
             tip_id = conn.execute(text(
