@@ -14,7 +14,17 @@ from sqlalchemy.orm import sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.console import admin, api, auth, coordview, dashboard, queue, replies, transparency
+from bot.console import (
+    admin,
+    api,
+    auth,
+    coordview,
+    dashboard,
+    queue,
+    replies,
+    survey_editor,
+    transparency,
+)
 from bot.console import surveys as survey_pages
 from bot.console.context import (
     EXTENSION,
@@ -109,7 +119,8 @@ def create_app(settings: Optional[ConsoleSettings] = None,
     app.extensions["csrf"].exempt(api.bp)  # the API checks CSRF itself for cookie sessions
     # replies.bp is the tip page's blueprint (bot/console/tipview.py) with the reply routes
     for blueprint in (auth.bp, queue.bp, replies.bp, api.bp, admin.bp, dashboard.bp,
-                      transparency.bp, coordview.bp, survey_pages.bp):
+                      transparency.bp, coordview.bp, survey_pages.bp,
+                      survey_editor.bp):
         app.register_blueprint(blueprint)
     app.before_request(refuse_nul)
     app.before_request(load_session_officer)

@@ -3,6 +3,10 @@
 The state lives in the conversation (slots ``feedback_pending`` and ``survey_state``),
 never in the stored answers. A message that is not an answer drops the pending question
 silently and is handled as usual: a tip sent instead of a score is never lost.
+
+The surveys are the console's published ones (the latest published first, read with a
+short cache) then the data/ files' (by file name): the active survey is the first active of
+that list, so a survey an administrator publishes runs without a deploy.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any, Dict, List, Optional
 
 from bot.channels.voice.spec import SPEC as VOICE
 from bot.engagement.answers import bare_number, numbered
+from bot.engagement.console_surveys import PublishedCache, published
 from bot.engagement.surveys import Question, Survey, active_survey, load_surveys
 from bot.language.config import load_language_config
 from bot.messages import get_catalog
@@ -36,21 +41,43 @@ class Outcome:
     slots: Dict[str, Any] = field(default_factory=dict)
 
 
+PUBLISHED = PublishedCache()  # the console's published surveys (bot/engagement/console_surveys.py)
+
+
 @lru_cache(maxsize=1)
+def known_languages() -> List[str]:
+    return list(load_language_config(get_settings().languages).community)
+
+
+@lru_cache(maxsize=1)
+def file_surveys() -> List[Survey]:
+    """The valid surveys of data/surveys (read once per process), by file name."""
+    return load_surveys(get_settings().engagement.surveys_dir, known_languages())[0]
+
+
+def _console_surveys() -> List[Survey]:
+    with session_scope() as session:
+        return published(session, known_languages(), {s.id for s in file_surveys()})
+
+
 def surveys() -> List[Survey]:
-    settings = get_settings()
-    found, _ = load_surveys(settings.engagement.surveys_dir,
-                            load_language_config(settings.languages).community)
-    return found
+    """The surveys in the order the running one is chosen (``in_order``)."""
+    return in_order(PUBLISHED.get(_console_surveys), file_surveys())
+
+
+def in_order(console: List[Survey], files: List[Survey]) -> List[Survey]:
+    """The console's published surveys (``console`` by publish time: the latest first), then
+    the data/ ones: the first active one runs."""
+    return list(reversed(console)) + files
 
 
 def keyword_survey(text: str) -> Optional[tuple[Optional[Survey], str]]:
     """(the active survey or None, the keyword's language) when ``text`` is a keyword."""
-    for survey in surveys():
+    found = surveys()
+    for survey in found:
         language = survey.keyword_language(text)
         if language:
-            active = active_survey(surveys(), datetime.now(UTC).date())
-            return active, language
+            return active_survey(found, datetime.now(UTC).date()), language
     return None
 
 

@@ -11,7 +11,7 @@ from bot.channels.registry import model_modules
 def all_model_modules() -> Tuple[str, ...]:
     """The store's, each registered channel's (bot/channels/registry.py) and the console's."""
     return ("bot.store.models", *model_modules(), "bot.console.models", "bot.store.sharing",
-            "bot.console.kpi_models", "bot.store.feedback")
+            "bot.console.kpi_models", "bot.store.feedback", "bot.store.surveys")
 
 
 def import_all_models() -> None:
