@@ -4,12 +4,14 @@ Webhook (``handle_webhook``), answered within milliseconds:
 
 1. ``X-Twilio-Signature`` checked (403 and a log line otherwise; nothing stored);
 2. fields checked (400 naming what is missing);
-3. in one transaction: a known ``MessageSid`` is a replay (200, nothing created); else the
+3. in one savepoint: a known ``MessageSid`` is a replay (200, nothing created); else the
    contact is found or created (keyed hash, number encrypted), carrier keywords applied,
    the size and rate limits applied, and the message stored in the inbox as ``received``
    (or ``deferred``; a body over ``TIPLINE_SMS_MAX_CHARS`` as ``refused``, text not kept,
-   answered with ``too_long``);
-4. 200 with empty TwiML. Keyword answers and notices go out in the background.
+   answered with ``too_long``). Webhooks arriving while a transaction is written share the
+   next one, each in its own savepoint (group commit, bot/inbox/group_commit.py);
+4. 200 with empty TwiML once that transaction is committed. Keyword answers and notices go
+   out in the background.
 
 Then the sender's drain runs the bot turns in arrival order, and a stopped process's
 messages are recovered (drains.py, turns.py).
@@ -19,9 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.channels.twilio import keywords, store
@@ -39,6 +41,7 @@ from bot.channels.twilio.webhook import (
     parse_inbound,
 )
 from bot.inbox import store as inbox
+from bot.inbox.group_commit import GroupCommit
 from bot.privacy.keys import contact_hash
 from bot.settings import TwilioSettings, get_settings
 from bot.store.db import get_engine, patiently
@@ -46,23 +49,24 @@ from bot.store.db import get_engine, patiently
 log = logging.getLogger(__name__)
 
 __all__ = ["EMPTY_TWIML", "SmsGateway", "WebhookResult"]
-# Webhooks are stored on their own threads: they never queue behind the bot turns' work.
-# SQLite has one writer at a time and makes waiting writers sleep and retry: two threads
-# keep the tail of the acks short there; PostgreSQL takes eight (docs/reliability.md, Load).
-ACCEPT_THREADS = {"sqlite": 2}
-DEFAULT_ACCEPT_THREADS = 8
-_executor: Optional[ThreadPoolExecutor] = None
+# Webhooks are stored by writer threads of their own (they never queue behind the bot
+# turns' work), the webhooks waiting shared out in batches, one transaction each: one
+# writer on SQLite (one writer at a time there anyway); eight on PostgreSQL, whose round
+# trips overlap across connections (docs/reliability.md, Load).
+ACCEPT_WRITERS = {"sqlite": 1}
+DEFAULT_ACCEPT_WRITERS = 8
+MAX_BATCH = 64
+_writers: Dict[str, GroupCommit] = {}
 
 
-def accept_executor() -> ThreadPoolExecutor:
-    """The threads that store webhooks, sized for the tips database (made on first use)."""
-    global _executor
-    if _executor is None:
-        dialect = get_settings().database_url.split(":", 1)[0].split("+", 1)[0]
-        _executor = ThreadPoolExecutor(
-            max_workers=ACCEPT_THREADS.get(dialect, DEFAULT_ACCEPT_THREADS),
-            thread_name_prefix="sms-accept")
-    return _executor
+def accept_writers() -> GroupCommit:
+    """The writers that store webhooks, sized for the tips database (made on first use)."""
+    dialect = get_settings().database_url.split(":", 1)[0].split("+", 1)[0]
+    if dialect not in _writers:
+        _writers[dialect] = GroupCommit(
+            "sms-accept", writers=ACCEPT_WRITERS.get(dialect, DEFAULT_ACCEPT_WRITERS),
+            max_batch=MAX_BATCH, wait_seconds=lambda: get_settings().inbox.store_wait_seconds)
+    return _writers[dialect]
 
 
 class SmsGateway(SmsDrains):
@@ -99,8 +103,8 @@ class SmsGateway(SmsDrains):
         key = self.contact_key(inbound.address)
         self._webhooks += 1
         try:
-            accepted = await asyncio.get_running_loop().run_in_executor(
-                accept_executor(), self._accept, inbound, key)
+            accepted = await accept_writers().run(
+                key, lambda conn: self._accept_in(conn, inbound, key))
         finally:
             self._webhooks -= 1
         if accepted.replay:
@@ -123,6 +127,7 @@ class SmsGateway(SmsDrains):
         return WebhookResult(200, EMPTY_TWIML)
 
     def _accept(self, inbound: Inbound, key: str) -> Accepted:
+        """Store one webhook in a transaction of its own (the webhook path batches them)."""
         wait = get_settings().inbox.store_wait_seconds  # a database restart is waited out
         for attempt in (1, 2):
             try:
@@ -134,31 +139,35 @@ class SmsGateway(SmsDrains):
 
     def _accept_once(self, inbound: Inbound, key: str) -> Accepted:
         with get_engine().begin() as conn:
-            if inbox.known(conn, self.channel, inbound.sid) is not None:
-                return Accepted(replay=True)
-            contact = store.upsert_contact(conn, key, self.cipher.encrypt(inbound.address),
-                                           self.channel)
-            if len(inbound.text) > self.max_chars:  # Twilio sends at most 1600: a forgery?
-                inbox.insert(conn, self.channel, inbound.sid, key, "", status="refused")
-                return Accepted(too_long=True, language=contact.language)
-            found = None if inbound.media else keywords.match(inbound.text, contact.opted_out)
-            if found is not None:
-                allowed = True
-                if found.kind == keywords.OPT_OUT:
-                    store.set_opted_out(conn, key, True)
-                elif found.kind == keywords.OPT_IN:
-                    store.set_opted_out(conn, key, False)
-                else:  # HELP is answered, within the sender's limit
-                    allowed = self.limits.arrival(key)
-                inbox.insert(conn, self.channel, inbound.sid, key, inbound.text,
-                             status="processed")
-                return Accepted(keyword=found, keyword_allowed=allowed,
-                                language=contact.language)
-            allowed = self.limits.arrival(key) if self.limits.enabled else True
-            notify = not allowed and self.limits.should_notify(key)
-            inbox.insert(conn, self.channel, inbound.sid, key, inbound.text, media=inbound.media,
-                         status="received" if allowed else "deferred")
-            return Accepted(deferred=not allowed, notify=notify, language=contact.language)
+            return self._accept_in(conn, inbound, key)
+
+    def _accept_in(self, conn: Connection, inbound: Inbound, key: str) -> Accepted:
+        """The webhook's work in the caller's transaction (or savepoint)."""
+        if inbox.known(conn, self.channel, inbound.sid) is not None:
+            return Accepted(replay=True)
+        contact = store.upsert_contact(conn, key, self.cipher.encrypt(inbound.address),
+                                       self.channel)
+        if len(inbound.text) > self.max_chars:  # Twilio sends at most 1600: a forgery?
+            inbox.insert(conn, self.channel, inbound.sid, key, "", status="refused")
+            return Accepted(too_long=True, language=contact.language)
+        found = None if inbound.media else keywords.match(inbound.text, contact.opted_out)
+        if found is not None:
+            allowed = True
+            if found.kind == keywords.OPT_OUT:
+                store.set_opted_out(conn, key, True)
+            elif found.kind == keywords.OPT_IN:
+                store.set_opted_out(conn, key, False)
+            else:  # HELP is answered, within the sender's limit
+                allowed = self.limits.arrival(key)
+            inbox.insert(conn, self.channel, inbound.sid, key, inbound.text,
+                         status="processed")
+            return Accepted(keyword=found, keyword_allowed=allowed,
+                            language=contact.language)
+        allowed = self.limits.arrival(key) if self.limits.enabled else True
+        notify = not allowed and self.limits.should_notify(key)
+        inbox.insert(conn, self.channel, inbound.sid, key, inbound.text, media=inbound.media,
+                     status="received" if allowed else "deferred")
+        return Accepted(deferred=not allowed, notify=notify, language=contact.language)
 
     async def _answer_keyword(self, key: str, address: str, accepted: Accepted) -> None:
         found = accepted.keyword

@@ -585,18 +585,15 @@ def test_stop_lets_the_turn_in_progress_finish(env: dict) -> None:
     assert [r.status for r in inbound_rows()] == ["processed", "received", "received"]
 
 
-@pytest.mark.parametrize(("url", "threads"), [
-    ("sqlite:////tmp/tips.db", 2),  # one writer at a time: fewer threads, shorter ack tail
+@pytest.mark.parametrize(("url", "writers"), [
+    ("sqlite:////tmp/tips.db", 1),  # one writer at a time there: one writer, batches
     ("postgresql+psycopg2://127.0.0.1:5432/test", 8),
 ])
-def test_webhooks_are_stored_on_threads_sized_for_the_database(
-        monkeypatch: pytest.MonkeyPatch, url: str, threads: int) -> None:
+def test_webhooks_are_stored_by_writers_sized_for_the_database(
+        monkeypatch: pytest.MonkeyPatch, url: str, writers: int) -> None:
     from bot.channels.twilio import gateway
     from harness.env import process_env
 
-    monkeypatch.setattr(gateway, "_executor", None)
+    monkeypatch.setattr(gateway, "_writers", {})
     with process_env({"TIPLINE_DATABASE_URL": url}):
-        executor = gateway.accept_executor()
-    assert executor._max_workers == threads
-    monkeypatch.setattr(gateway, "_executor", None)
-    executor.shutdown()
+        assert gateway.accept_writers().writers == writers
