@@ -19,7 +19,7 @@ import yaml
 from harness.servers import ROOT
 
 NATIVE = ("en", "fr", "es")
-THRESHOLDS = (0.35, 0.45, 0.5, 0.6, 0.7, 0.8)
+THRESHOLDS = (0.1, 0.2, 0.3, 0.35, 0.45, 0.5, 0.6, 0.7, 0.8)
 
 
 def heldout() -> List[Dict]:

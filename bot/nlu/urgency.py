@@ -6,10 +6,13 @@ is enough (a missed urgent tip is the worst failure, so recall wins over precisi
   ("ahora mismo", "지금", "hadda": the words of the moment, in any script), trained on
   ``data/urgency/<lang>.yml`` (urgent and not-urgent tips written natively) plus, as not
   urgent, the NLU data's conversation examples and its tips that no urgency phrase of the
-  lexicon marks (most tips are not urgent: without them the model learns "tip or chat").
+  lexicon marks (most tips are not urgent: without them the model learns "tip or chat");
+  the hard negatives of data/urgency weigh ``hard_weight`` times more.
   Its threshold is chosen at training time by 5-fold cross-validation on the training
   data (``threshold: auto``): the highest one under which at most ``cv_miss`` of the urgent
-  examples that no lexicon phrase catches fall; never tuned on the held-out tips;
+  examples that no lexicon phrase catches fall; the translations of one example stay in
+  one fold (``grouped``), else the model is scored on sentences it has seen in another
+  language and the threshold comes out too high; never tuned on the held-out tips;
 - the urgency phrases of the routing lexicon (``data/routing/lexicon.yml``).
 The result is ``urgency`` in the parse data: ``{"urgent", "confidence", "by"}``.
 """
@@ -29,13 +32,20 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix, hstack
 
 from bot.nlu.char_ngrams import CharNgrams
 from bot.nlu.encoders import get_encoder, spec_for
 from bot.nlu.linear import LinearModel
 from bot.nlu.properties import URGENCY
 from bot.nlu.sentence_featurizer import ALIAS, embedding_of, text_of
+from bot.nlu.urgency_features import (
+    Features,
+    UrgencySettings,
+    cv_threshold,
+    fit_scorer,
+    out_of_fold_scores,
+    urgency_groups,
+)
 
 log = logging.getLogger(__name__)
 # Intents whose examples are never urgent (short conversation turns).
@@ -64,7 +74,8 @@ class UrgencyClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         return {"urgency_data": "data/urgency", "threshold": "auto", "cv_miss": 0.05,
-                "featurizer": ALIAS, "use_lexicon": True, "c": 1.0, "sparse_weight": 0.5}
+                "featurizer": ALIAS, "use_lexicon": True, "c": 1.0, "sparse_weight": 0.5,
+                "hard_weight": 1.0, "grouped": True}
 
     def __init__(self, config: Dict[str, Any], storage: ModelStorage, resource: Resource,
                  model: Optional[LinearModel] = None, ngrams: Optional[CharNgrams] = None,
@@ -89,59 +100,55 @@ class UrgencyClassifier(GraphComponent):
              execution_context: ExecutionContext, **kwargs: Any) -> UrgencyClassifier:
         with model_storage.read_from(resource) as directory:
             threshold = json.loads((directory / "threshold.json").read_text("utf-8"))
+            ngrams = (CharNgrams.load(directory, "urgency")
+                      if (directory / "urgency.vocabulary.json").exists() else None)
             return cls(config, model_storage, resource, LinearModel.load(directory, "urgency"),
-                       CharNgrams.load(directory, "urgency"), float(threshold))
+                       ngrams, float(threshold))
 
     def train(self, training_data: TrainingData) -> Resource:
-        pairs = load_urgency_examples(Path(self.config["urgency_data"]))
+        directory = Path(self.config["urgency_data"])
+        pairs = load_urgency_examples(directory)
         urgent = {text for text, is_urgent in pairs if is_urgent}
-        calm = [text for m in training_data.intent_examples
+        calm = [(text, m.get("intent") in CALM_INTENTS) for m in training_data.intent_examples
                 if (text := text_of(m)) and text not in urgent and (
                     m.get("intent") in CALM_INTENTS or not self.lexicon.is_urgent([text]))]
-        texts = [t for t, _ in pairs] + calm
-        labels = ["urgent" if u else "calm" for _, u in pairs] + ["calm"] * len(calm)
-        if not texts or len(set(labels)) < 2:
-            raise ValueError(f"{self.config['urgency_data']}: urgent and not urgent examples "
-                             "are both required")
+        texts = [t for t, _ in pairs] + [t for t, _ in calm]
+        y = np.array([u for _, u in pairs] + [False] * len(calm))
+        if not texts or y.all() or not y.any():
+            raise ValueError(f"{directory}: urgent and not urgent examples are both required")
+        sources = np.array(["urgent" if u else "hard" for _, u in pairs]
+                           + ["chat" if chat else "tip" for _, chat in calm])
+        groups = urgency_groups(directory) + [f"nlu:{i}" for i in range(len(calm))]
+        settings = self.settings
         vectors = get_encoder(spec_for(self.config["featurizer"])).encode(texts)
-        self.ngrams = CharNgrams().fit(texts)
-        features = self._features(vectors, texts)
-        self.model = LinearModel.fit(features, labels, c=float(self.config["c"]))
+        features = Features.fit(settings, texts)
+        self.ngrams = features.ngrams
+        self.model = fit_scorer(settings, features.matrix(vectors, texts), y, sources)
         if self.config["threshold"] == "auto":
-            caught = [self.lexicon.is_urgent([t]) for t in texts]
-            self.threshold = self._cross_validated_threshold(features, labels, caught)
-        with self._storage.write_to(self._resource) as directory:
-            self.model.save(directory, "urgency")
-            self.ngrams.save(directory, "urgency")
-            (directory / "threshold.json").write_text(json.dumps(self.threshold), "utf-8")
+            scores = out_of_fold_scores(settings, features, vectors, texts, y, sources, groups)
+            caught = np.array([self.lexicon.is_urgent([t]) for t in texts])
+            self.threshold = cv_threshold(settings, scores, y, caught, self._fixed_threshold())
+        with self._storage.write_to(self._resource) as out:
+            self.model.save(out, "urgency")
+            if self.ngrams is not None:
+                self.ngrams.save(out, "urgency")
+            (out / "threshold.json").write_text(json.dumps(self.threshold), "utf-8")
         log.info("urgency model trained on %d examples, threshold %.3f", len(texts),
                  self.threshold)
         return self._resource
 
+    @property
+    def settings(self) -> UrgencySettings:
+        """The training settings of config.yml's entry."""
+        return UrgencySettings(c=float(self.config["c"]),
+                               sparse_weight=float(self.config["sparse_weight"]),
+                               hard_weight=float(self.config["hard_weight"]),
+                               cv_miss=float(self.config["cv_miss"]),
+                               grouped=bool(self.config["grouped"]))
+
     def _features(self, vectors: np.ndarray, texts: List[str]) -> Any:
         """The sentence vector, then the scaled character n-grams of the text."""
-        weight = float(self.config["sparse_weight"])
-        if weight <= 0 or self.ngrams is None:
-            return np.atleast_2d(vectors)
-        return hstack([csr_matrix(np.atleast_2d(vectors)),
-                       self.ngrams.transform(texts) * weight]).tocsr()
-
-    def _cross_validated_threshold(self, features: Any, labels: List[str],
-                                   caught: List[bool]) -> float:
-        """The ``cv_miss`` quantile of the out-of-fold urgency of the urgent examples that
-        the lexicon does not catch (those it catches are urgent whatever the model says)."""
-        from sklearn.model_selection import StratifiedKFold
-
-        y = np.array([label == "urgent" for label in labels])
-        scores = np.zeros(len(labels))
-        for train, test in StratifiedKFold(5, shuffle=True, random_state=7).split(features, y):
-            fold = LinearModel.fit(features[train], [labels[i] for i in train],
-                                   c=float(self.config["c"]))
-            scores[test] = fold.probabilities(features[test])[:, fold.classes.index("urgent")]
-        pool = scores[y & ~np.array(caught)]
-        if not len(pool):
-            return self._fixed_threshold()
-        return float(np.quantile(pool, float(self.config["cv_miss"])))
+        return Features(self.ngrams, float(self.config["sparse_weight"])).matrix(vectors, texts)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
