@@ -88,6 +88,14 @@ def test_a_receipt_never_reaches_a_log() -> None:
     assert "5550100" not in message
 
 
+def test_a_message_sid_with_sixteen_digits_in_a_row_stays_whole_in_the_logs() -> None:
+    sid = "SM283fdab82c78186f5459606724240990"  # a real shape: 16 digits at its end
+    record = logging.LogRecord("bot", logging.INFO, __file__, 1, "webhook %s; receipt %s",
+                               (sid, RECEIPT), None)
+    message = make_safe(record).getMessage()
+    assert sid in message and message.endswith("receipt [redacted-receipt]")
+
+
 # --- the throttle -----------------------------------------------------------------------------
 
 def test_wrong_tries_are_throttled_per_conversation_and_per_receipt() -> None:
