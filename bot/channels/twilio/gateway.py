@@ -24,7 +24,6 @@ import logging
 from typing import Any, Dict, Mapping, Optional
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from bot.channels.twilio import keywords, store
 from bot.channels.twilio.drains import SmsDrains
@@ -44,7 +43,6 @@ from bot.inbox import store as inbox
 from bot.inbox.group_commit import GroupCommit
 from bot.privacy.keys import contact_hash
 from bot.settings import TwilioSettings, get_settings
-from bot.store.db import get_engine, patiently
 
 log = logging.getLogger(__name__)
 
@@ -125,21 +123,6 @@ class SmsGateway(SmsDrains):
                 self._spawn(asyncio.to_thread(fetch_media, inbound.media, self.settings))
             self.ensure_drain(key)
         return WebhookResult(200, EMPTY_TWIML)
-
-    def _accept(self, inbound: Inbound, key: str) -> Accepted:
-        """Store one webhook in a transaction of its own (the webhook path batches them)."""
-        wait = get_settings().inbox.store_wait_seconds  # a database restart is waited out
-        for attempt in (1, 2):
-            try:
-                return patiently(lambda: self._accept_once(inbound, key), wait)
-            except IntegrityError:  # a concurrent replay, or two first messages at once
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _accept_once(self, inbound: Inbound, key: str) -> Accepted:
-        with get_engine().begin() as conn:
-            return self._accept_in(conn, inbound, key)
 
     def _accept_in(self, conn: Connection, inbound: Inbound, key: str) -> Accepted:
         """The webhook's work in the caller's transaction (or savepoint)."""
