@@ -16,18 +16,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Dict, List
 
-from bench.turn_profile import TIPS
+from bench.turn_profile import TIPS, action_server_for_this_process
 from harness import servers
 
 _spent: Dict[str, float] = defaultdict(float)
@@ -139,25 +135,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=60)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="tipline-phases-"))
-    env = servers.stack_env(tmp, f"sqlite:///{tmp / 'tips.db'}")
-    port = servers.free_port()
-    env["TIPLINE_ACTIONS_PORT"] = str(port)
-    os.environ.update(env)  # this process is the Rasa server: the same settings
-    endpoints = servers.write_endpoints(tmp, servers.sqlite_tracker(tmp))
-    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=servers.ROOT,
-                   env=env, check=True, capture_output=True)
-    actions = servers.Server("actions", [sys.executable, "-m", "bot.serve", "actions",
-                                         "--actions", "actions", "--port", str(port)],
-                             env, f"http://127.0.0.1:{port}/health", tmp / "actions.log")
-    actions.start()
-    try:
+    with action_server_for_this_process("tipline-phases-") as endpoints:
         import logging
 
         from rasa.utils.common import configure_logging_and_warnings
         from rasa.utils.log_utils import configure_structlog
 
-        from bot import compat, speed
+        from bot import compat
 
         configure_logging_and_warnings(logging.INFO)  # as ``rasa run``: no debug lines
         configure_structlog(logging.INFO)
@@ -165,8 +149,6 @@ def main() -> None:
         speed.install()
         instrument()
         report(asyncio.run(run(args.turns, endpoints)))
-    finally:
-        actions.stop()
 
 
 if __name__ == "__main__":

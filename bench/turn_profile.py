@@ -17,11 +17,14 @@ import cProfile
 import io
 import os
 import pstats
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from harness import servers
 
@@ -71,21 +74,16 @@ async def profile_agent(args: argparse.Namespace, endpoints: Path) -> None:
     report(turn, "handle_message (tip turn)", args.sort, args.lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--turns", type=int, default=100)
-    parser.add_argument("--speed", action="store_true")
-    parser.add_argument("--sort", default="cumulative")
-    parser.add_argument("--lines", type=int, default=40)
-    args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="tipline-profile-"))
+@contextmanager
+def action_server_for_this_process(prefix: str) -> Iterator[Path]:
+    """A migrated SQLite tips database, its settings in this process's environment (this
+    process is the Rasa server) and a real action server on it; yields endpoints.yml."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     env = servers.stack_env(tmp, f"sqlite:///{tmp / 'tips.db'}")
     port = servers.free_port()
     env["TIPLINE_ACTIONS_PORT"] = str(port)
-    os.environ.update(env)  # this process is the Rasa server: the same settings
+    os.environ.update(env)
     endpoints = servers.write_endpoints(tmp, servers.sqlite_tracker(tmp))
-    import subprocess
-
     subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=servers.ROOT,
                    env=env, check=True, capture_output=True)
     actions = servers.Server("actions", [sys.executable, "-m", "bot.serve", "actions",
@@ -93,6 +91,19 @@ def main() -> None:
                              env, f"http://127.0.0.1:{port}/health", tmp / "actions.log")
     actions.start()
     try:
+        yield endpoints
+    finally:
+        actions.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--turns", type=int, default=100)
+    parser.add_argument("--speed", action="store_true")
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--lines", type=int, default=40)
+    args = parser.parse_args()
+    with action_server_for_this_process("tipline-profile-") as endpoints:
         from bot import compat
 
         compat.apply()
@@ -101,8 +112,6 @@ def main() -> None:
 
             speed.install()
         asyncio.run(profile_agent(args, endpoints))
-    finally:
-        actions.stop()
 
 
 if __name__ == "__main__":
