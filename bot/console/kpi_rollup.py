@@ -1,12 +1,11 @@
 """The KPI roll-up: the tips of each UTC day added up per queue, recomputed by a job.
 
-``refresh`` recomputes, in one transaction, the days from ``since`` to yesterday and every
-older day holding a tip changed since the last refresh (``tips.updated_at``); ``rebuild``
-recomputes every day. A tip counts on the day it was received, as on the dashboard; its
-milestones come later, which is why the job recomputes a window of recent days
-(``TIPLINE_JOBS_KPI_ROLLUP_DAYS``, 35) every ``TIPLINE_JOBS_KPI_ROLLUP_MINUTES`` (10).
-The dashboard and the transparency report read the roll-up for the days it holds and the
-live tables for the others (bot/console/kpi_rollup_read.py).
+``refresh`` recomputes, in one transaction, the days from ``since`` to yesterday and every older
+day holding a tip changed since the last refresh (``tips.updated_at``); ``rebuild`` recomputes
+every day. A tip counts on the day it was received, as on the dashboard; its milestones come later,
+which is why the job recomputes a window of recent days (``TIPLINE_JOBS_KPI_ROLLUP_DAYS``, 35)
+every ``TIPLINE_JOBS_KPI_ROLLUP_MINUTES`` (10). The dashboard and the transparency report read the
+roll-up for the days it holds and the live tables for the others (bot/console/kpi_rollup_read.py).
 """
 
 from __future__ import annotations
@@ -58,15 +57,20 @@ def as_date(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+def merge_ranges(ranges: Iterable[Range]) -> List[Range]:
+    """[start, end) ranges sorted, empty ones dropped, overlapping or touching ones merged."""
+    out: List[Range] = []
+    for start, end in sorted(r for r in ranges if r[0] < r[1]):
+        if out and out[-1][1] >= start:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
 def day_ranges(days: Iterable[date]) -> List[Range]:
     """The days as [start, end) times, consecutive days merged."""
-    out: List[Range] = []
-    for day in sorted(set(days)):
-        if out and out[-1][1] == midnight(day):
-            out[-1] = (out[-1][0], midnight(day + timedelta(days=1)))
-        else:
-            out.append((midnight(day), midnight(day + timedelta(days=1))))
-    return out
+    return merge_ranges((midnight(day), midnight(day + timedelta(days=1))) for day in days)
 
 
 def _value(column: Any) -> Any:

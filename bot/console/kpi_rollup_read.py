@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from bot.console import kpi
 from bot.console import kpi_models as rolled
-from bot.console.kpi import COUNTS, DIMENSIONS, MILESTONES, Dashboard, KpiScope, Range
-from bot.console.kpi_rollup import changed_days, day_ranges, midnight, state
+from bot.console.kpi import COUNTS, DIMENSIONS, MILESTONES, Dashboard, KpiScope
+from bot.console.kpi_rollup import changed_days, day_ranges, merge_ranges, midnight, state
 from bot.console.kpi_sql import (
     bucket_of,
     day_of,
@@ -53,16 +53,6 @@ class Split:
         return where
 
 
-def _merge(ranges: List[Range]) -> Tuple[Range, ...]:
-    out: List[Range] = []
-    for start, end in sorted(r for r in ranges if r[0] < r[1]):
-        if out and out[-1][1] >= start:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return tuple(out)
-
-
 def split(session: Session, scope: KpiScope, now: datetime, minutes: int = 0) -> Split:
     """Where each part of ``scope`` is read from; an urgent tip of a roll-up day must be due
     (received ``minutes`` before ``now``), so the last day or two may be read live."""
@@ -81,7 +71,7 @@ def split(session: Session, scope: KpiScope, now: datetime, minutes: int = 0) ->
     if start < midnight(first) and session.execute(select(Tip.id).where(
             Tip.created_at >= start, Tip.created_at < midnight(first)).limit(1)).first():
         ranges.append((start, midnight(first)))
-    ranges = _merge(ranges)
+    ranges = tuple(merge_ranges(ranges))
     return Split(first, last, tuple(changed), replace(scope, ranges=ranges) if ranges else None)
 
 
