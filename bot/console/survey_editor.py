@@ -49,10 +49,14 @@ def _page(row: Optional[ConsoleSurvey], text: str, problems: List[str],
                            survey=survey, preview=preview(survey)), status
 
 
+def _snapshot(row: ConsoleSurvey) -> Dict[str, str]:
+    """What the audit log keeps of a console survey, before and after a change."""
+    return {"survey": row.survey_id, "state": row.state, "definition": row.definition}
+
+
 def _saved(row: ConsoleSurvey, action: str, before: Optional[Dict] = None) -> Any:
     """The change audited and committed; back to the survey's page."""
-    audit(db(), None, g.officer.username, action, before,
-          {"survey": row.survey_id, "state": row.state, "definition": row.definition})
+    audit(db(), None, g.officer.username, action, before, _snapshot(row))
     db().commit()
     return redirect(url_for("survey_editor.edit", number=row.id))
 
@@ -98,7 +102,7 @@ def save(number: int):  # type: ignore[no-untyped-def]
     survey, problems = check(db(), text, known_languages(), _file_ids(), row.id)
     if survey is None:
         return _page(row, text, problems, 400)
-    before = {"survey": row.survey_id, "state": row.state, "definition": row.definition}
+    before = _snapshot(row)
     try:
         changed = change_draft(db(), row, survey.id, survey.title, text, g.officer.id)
     except IntegrityError:
