@@ -10,7 +10,7 @@ from the tip's conversation id on the server side.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional
 
 from sqlalchemy import func, select
@@ -31,6 +31,15 @@ class Delivery:
 
     status: str  # sent | queued | blocked_opted_out | no_channel | failed
     detail: str = ""
+    # called with the officer message's id once it is recorded: the channel ties what it
+    # handed over to it (Twilio's MessageSids: bot/channels/twilio/reports.py)
+    on_recorded: Optional[Callable[[Session, int], None]] = field(default=None, compare=False,
+                                                                  repr=False)
+
+    def recorded(self, session: Session, message_id: int) -> None:
+        """The message this delivery sent is ``message_id`` of ``tip_messages``."""
+        if self.on_recorded is not None:
+            self.on_recorded(session, message_id)
 
 
 @dataclass(frozen=True)
@@ -163,6 +172,7 @@ def deliver_officer_message(session: Session, tip: Tip, message: OfficerMessage,
         select(func.max(TipMessage.id)).where(TipMessage.tip_id == tip.id,
                                               TipMessage.author == "officer")
     ).scalar()
+    delivery.recorded(session, message_id)
     after = {"delivery": delivery.status, "translation": message.translation,
              "language": message.language, "characters": len(message.text_en),
              "message_id": message_id}

@@ -1,6 +1,7 @@
 """Incoming SMS/MMS as Twilio posts them: the form, its signature, the POST, media URLs.
 
-``TwilioWebhooks`` builds the form Twilio posts for an incoming SMS/MMS, signs it with the
+``TwilioWebhooks`` builds the form Twilio posts for an incoming SMS/MMS (or a status
+callback of an outbound message: ``status_form``), signs it with the
 ``twilio`` package's RequestValidator exactly as Twilio does (URL + sorted parameters,
 HMAC-SHA1 with the auth token) and posts it to the tip line.
 """
@@ -64,6 +65,16 @@ class TwilioWebhooks:
         if signature is not None:
             headers["X-Twilio-Signature"] = signature
         return self.session.post(self.post_url, data=params, headers=headers, timeout=timeout)
+
+    def status_form(self, sid: str, status: str, to: str,
+                    error_code: Optional[int] = None) -> Dict[str, str]:
+        """The parameters Twilio posts to a status callback URL for an outbound message."""
+        params = {"SmsSid": sid, "SmsStatus": status, "MessageStatus": status, "To": to,
+                  "MessageSid": sid, "AccountSid": self.account_sid, "From": self.to_number,
+                  "ApiVersion": "2010-04-01"}
+        if error_code is not None:
+            params["ErrorCode"] = str(error_code)
+        return params
 
     def send(self, from_: str, body: Optional[str], media: Sequence[Tuple[str, str]] = (),
              sid: Optional[str] = None) -> Tuple[requests.Response, str]:

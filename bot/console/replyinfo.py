@@ -1,10 +1,16 @@
 """What the tip page shows about replies: standard replies to pick, how each reply went out."""
 
+# Delivery: Twilio's reports of SMS and WhatsApp replies (bot/channels/twilio/notes.py);
+# a reply the channel refused outright (audit ``delivery: failed``) is flagged as well.
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional
 
+from sqlalchemy.orm import object_session
+
+from bot.channels.twilio.notes import DeliveryState, delivery_states
 from bot.channels.whatsapp.notes import window_note
 from bot.console.display import language_name
 from bot.messages import get_officer_replies
@@ -29,6 +35,7 @@ TRANSLATION_NOTES = {
     "no_catalogue": "standard reply in English (no {language} catalogue)",
 }
 UNTRANSLATED = ("failed", "no_catalogue")
+REFUSED = DeliveryState("not delivered: the channel did not accept it", "failed", True)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class ReplyNote:
     english_heading: str
     note: str
     untranslated: bool
+    delivery: Optional[DeliveryState] = None  # what the channel reported of its delivery
 
 
 def standard_label(key: str) -> str:
@@ -77,14 +85,14 @@ def reply_notes(tip: Tip, messages: Iterable[TipMessage],
     audited = {e.after.get("message_id"): e.after for e in entries
                if e.action == "officer_reply" and isinstance(e.after, dict)
                and e.after.get("message_id")}
-    notes: Dict[int, ReplyNote] = {}
-    for message in messages:
-        if message.direction == "out" and message.author == "officer":
-            notes[message.id] = _note(tip, message, audited.get(message.id))
-    return notes
+    officer = [m for m in messages if m.direction == "out" and m.author == "officer"]
+    session = object_session(tip)
+    states = delivery_states(session, [m.id for m in officer]) if session is not None else {}
+    return {m.id: _note(tip, m, audited.get(m.id), states.get(m.id)) for m in officer}
 
 
-def _note(tip: Tip, message: TipMessage, after: Optional[Dict[str, Any]]) -> ReplyNote:
+def _note(tip: Tip, message: TipMessage, after: Optional[Dict[str, Any]],
+          state: Optional[DeliveryState] = None) -> ReplyNote:
     if after is None:
         translation = _guess(tip, message)
         delivery, standard = None, None
@@ -98,7 +106,9 @@ def _note(tip: Tip, message: TipMessage, after: Optional[Dict[str, Any]]) -> Rep
     note += window_note(tip, message)  # WhatsApp: sent as template, or queued
     heading = (f"Standard reply “{standard_label(standard)}” in English" if standard
                else "Officer wrote")
-    return ReplyNote(heading, note, translation in UNTRANSLATED)
+    if state is None and delivery == "failed":
+        state = REFUSED
+    return ReplyNote(heading, note, translation in UNTRANSLATED, state)
 
 
 def _guess(tip: Tip, message: TipMessage) -> str:

@@ -7,7 +7,8 @@
 ``TIPLINE_JOBS_SMS_RETRIES`` times. The job carries the tip id and a digest of the text,
 never the text or the number: it sends the officer message stored in ``tip_messages``
 again (nothing, once retention purged it), through the channel's own sender. A reply of
-several parts whose first parts went out is sent again whole.
+several parts whose first parts went out is sent again whole; the parts of each attempt
+are tied to the message for Twilio's delivery reports (bot/channels/twilio/reports.py).
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def resend_officer_reply(tip_id: int, digest: str) -> str:
             log.info("officer reply retry on tip %s: message gone, nothing sent", tip_id)
             return "gone"
         delivery = send(session, tip, message.text)
+        delivery.recorded(session, message.id)  # its parts' delivery reports, for officers
         audit(session, tip, "jobs", "sms_retry", None, {"delivery": delivery.status})
         reference = tip.reference
     log.info("officer reply retry on tip %s: %s", reference, delivery.status)

@@ -1,7 +1,8 @@
 """The fake Twilio API's HTTP side: routes, basic auth, Messages create/fetch, media, control.
 
 Wire format (like api.twilio.com): ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json``,
-form-encoded (To, From or MessagingServiceSid, Body, MediaUrl...), HTTP basic auth with the
+form-encoded (To, From or MessagingServiceSid, Body, MediaUrl, StatusCallback...; the
+StatusCallback asked for is kept on the record), HTTP basic auth with the
 account sid and auth token → 201 and the message resource as JSON (sid ``SM...``, status
 ``queued``, num_segments...). Errors are Twilio's JSON errors: 401 code 20003 (bad
 credentials), 400 code 21604 (no To), 21603 (no From), 21602 (no Body), 21617 (body over
@@ -111,7 +112,8 @@ def handler_for(fake: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
                                              "Attempt to send to unsubscribed recipient"))
             else:
                 message = SentMessage("SM" + secrets.token_hex(16), to, from_, service,
-                                      body or "", list(media), segment_count(body or ""))
+                                      body or "", list(media), segment_count(body or ""),
+                                      status_callback=one("StatusCallback"))
                 fake.record(message)
                 self._send(201, fake.resource(message))
 

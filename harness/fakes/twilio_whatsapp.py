@@ -131,6 +131,7 @@ def _whatsapp_handler(fake: FakeWhatsAppApi) -> type:
                 error_code = OUTSIDE_WINDOW  # accepted, then failed by Twilio
             message = WhatsAppMessage("SM" + secrets.token_hex(16), to, from_, service, body,
                                       list(form.get("MediaUrl", [])), 1,
+                                      status_callback=one("StatusCallback"),
                                       content_sid=content_sid, content_variables=variables,
                                       error_code=error_code)
             fake.record(message)

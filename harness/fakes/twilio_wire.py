@@ -24,6 +24,7 @@ class SentMessage:
     media_urls: List[str]
     num_segments: int
     created: float = field(default_factory=time.time)
+    status_callback: Optional[str] = None  # the StatusCallback URL the client asked for
 
 
 def twilio_error(status: int, code: int, message: str) -> Dict[str, Any]:

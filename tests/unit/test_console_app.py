@@ -637,6 +637,69 @@ def test_free_text_that_the_provider_fails_to_translate_asks_first(
     assert sms_sent == [] and officer_messages(db, tip) == []
 
 
+def officer_reply_with_parts(db: Session, tip: Tip, text: str, delivery: str,
+                             *parts: tuple) -> TipMessage:
+    """An officer reply as bot.outbound records it, with the parts Twilio reported on
+    (``(status, error code)`` each, as bot/channels/twilio/reports.py stores them)."""
+    from bot.channels.twilio.reports import RANKS, ReplyPart
+    from harness.twilio import new_sid
+
+    message = TipMessage(tip_id=tip.id, direction="out", author="officer", text=text,
+                         translated_text=text, language="en")
+    db.add(message)
+    db.flush()
+    db.add(AuditEntry(tip_id=tip.id, actor="rcmp-one", action="officer_reply", after={
+        "delivery": delivery, "translation": "not_needed", "language": "en",
+        "characters": len(text), "message_id": message.id}))
+    for index, (status, code) in enumerate(parts, 1):
+        db.add(ReplyPart(tip_id=tip.id, message_id=message.id, channel="sms", attempt=1,
+                         part=index, parts=len(parts), external_id=new_sid(), status=status,
+                         status_rank=RANKS.get(status, 0), error_code=code, callback=True))
+    return message
+
+
+def receipt(page: str, message: TipMessage) -> tuple:
+    """(level, text) of the delivery line of ``message`` on the tip page."""
+    found = re.search(rf'<p class="msg-receipt receipt-(\w+)" id="receipt-{message.id}"'
+                      rf'[^>]*>(.*?)</p>', page, re.S)
+    assert found, f"no delivery line for message {message.id}"
+    return found.group(1), re.sub(r"<[^>]+>", "", found.group(2))
+
+
+def test_tip_page_shows_whether_each_reply_reached_the_tipster(
+        db: Session, rcmp: FlaskClient, hsi: FlaskClient) -> None:
+    tip = seed(db, queue="RCMP", language="en", channel="sms")
+    delivered = officer_reply_with_parts(db, tip, "Thanks.", "sent", ("delivered", None))
+    pending = officer_reply_with_parts(db, tip, "Where?", "sent", ("delivered", None),
+                                       ("sent", None))
+    lost = officer_reply_with_parts(db, tip, "Are you safe?", "sent", ("undelivered", 30003),
+                                    ("failed", 30003))
+    refused = officer_reply_with_parts(db, tip, "Hello?", "failed")  # Twilio said no at once
+    odd = officer_reply_with_parts(db, tip, "Odd.", "sent", ("<b>odd</b>", None))
+    db.commit()
+    response = rcmp.get(f"/tips/{tip.reference}")
+    assert response.status_code == 200
+    page = response.text
+    assert receipt(page, delivered) == ("delivered", "Delivery: delivered")
+    assert receipt(page, pending) == (
+        "pending", "Delivery: sent, not yet confirmed (1 of 2 parts delivered)")
+    level, line = receipt(page, lost)
+    assert level == "failed" and line.startswith(
+        "Delivery: not delivered: the phone is unreachable (30003)")
+    assert "The tipster did not receive this reply: try another way." in line
+    assert f'id="receipt-{lost.id}" role="alert"' in page
+    level, line = receipt(page, refused)
+    assert level == "failed" and "not delivered: the channel did not accept it" in line
+    assert "try another way" in line
+    # autoescaped: whatever a row says is text, never markup
+    assert receipt(page, odd)[1] == "Delivery: unknown delivery state: &lt;b&gt;odd&lt;/b&gt;"
+    assert "<b>odd</b>" not in page
+    # another agency sees neither the tip nor its replies' fate
+    other = hsi.get(f"/tips/{tip.reference}")
+    assert other.status_code == 404
+    assert "msg-receipt" not in other.text and "unreachable" not in other.text
+
+
 def test_tip_page_summary_language_and_translation_state(db: Session, rcmp: FlaskClient,
                                                          admin: FlaskClient) -> None:
     tip = seed(db, queue="RCMP", language="pa", urgency="high", place="Lacolle", side="CA",

@@ -28,3 +28,24 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
         drift = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert drift == []
+
+
+def test_0014_officer_reply_parts_goes_down_and_up_again(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    url = f"sqlite:///{tmp_path / 'schema.db'}"
+    upgrade(url)
+
+    def tables() -> set:
+        engine = make_engine(url)
+        try:
+            return set(inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+
+    assert "officer_reply_parts" in tables()
+    command.downgrade(alembic_config(url), "0013")
+    assert "officer_reply_parts" not in tables() and "console_surveys" in tables()
+    upgrade(url)
+    assert "officer_reply_parts" in tables()

@@ -10,7 +10,8 @@ In credentials.yml (values fall back to the ``TIPLINE_TWILIO_*`` settings when e
       public_url: ${TIPLINE_TWILIO_PUBLIC_URL}
 
 Routes (under ``/webhooks/tipline_twilio/``): ``GET /`` health, ``POST /webhook`` the
-messaging webhook to configure on the Twilio number ("A message comes in", HTTP POST).
+messaging webhook to configure on the Twilio number ("A message comes in", HTTP POST),
+``POST /status`` Twilio's status callbacks of officers' replies (asked for by each send).
 The work is in ``gateway.SmsGateway``; this module only adapts Sanic and Rasa to it.
 """
 
@@ -94,6 +95,13 @@ class TwilioTipChannel(InputChannel):
         async def webhook(request: Request) -> HTTPResponse:
             result = await gateway.handle_webhook(request.url, form_of(request),
                                                   request.headers.get(SIGNATURE_HEADER))
+            return response.text(result.body, status=result.status,
+                                 content_type=result.content_type)
+
+        @blueprint.route("/status", methods=["POST"])
+        async def status(request: Request) -> HTTPResponse:
+            result = await gateway.status_callbacks.handle(
+                request.url, form_of(request), request.headers.get(SIGNATURE_HEADER))
             return response.text(result.body, status=result.status,
                                  content_type=result.content_type)
 

@@ -3,7 +3,9 @@
 ``deliver_to_contact`` loads the contact by its hash, refuses when the tipster opted out or
 asked to be forgotten, decrypts the number in memory only, sends through
 ``bot.channels.twilio.sender``, and records each part in ``outbound_messages`` (never the
-number). ``officer_sender`` adapts it to ``bot.outbound``'s Sender signature.
+number). An officer reply asks Twilio for status callbacks and ties its parts to the
+officer message once recorded (``Delivery.on_recorded``, reports.py).
+``officer_sender`` adapts it to ``bot.outbound``'s Sender signature.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Optional
 
 from sqlalchemy.orm import Session
 
-from bot.channels.twilio import store
+from bot.channels.twilio import reports, store
 from bot.channels.twilio.sender import TwilioSender, get_sender
 from bot.channels.twilio.spec import SPEC
 from bot.outbound import Delivery
@@ -57,7 +59,11 @@ def deliver_in_session(session: Session, contact_hash: str, text: str, kind: str
         record(session, contact_hash, kind, "failed", tip_id=tip_id,
                characters=len(text), error="twilio not configured")
         return Delivery("failed", "Twilio is not configured (account, token, sender)")
-    result = sender.send_text(address, text)
+    officer = kind == "officer"
+    callback = sender.status_callback_url() if officer else None
+    result = sender.send_text(address, text, callback)
+    link = reports.linker(result.parts, result.planned, channel, tip_id,
+                          callback is not None) if officer else None
     for part in result.parts:
         record(session, contact_hash, kind, part.status, tip_id=tip_id,
                external_id=part.sid, segments=part.segments,
@@ -65,8 +71,9 @@ def deliver_in_session(session: Session, contact_hash: str, text: str, kind: str
                error=part.error)
     if result.status == "blocked_opted_out":
         contact.opted_out = True  # Twilio says the number opted out: believe it
-        return Delivery("blocked_opted_out", "Twilio reports the recipient unsubscribed")
-    return Delivery(result.status, ",".join(result.sids))
+        return Delivery("blocked_opted_out", "Twilio reports the recipient unsubscribed",
+                        on_recorded=link)
+    return Delivery(result.status, ",".join(result.sids), on_recorded=link)
 
 
 def deliver_to_contact(contact_hash: str, text: str, kind: str, *,

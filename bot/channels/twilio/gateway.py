@@ -14,7 +14,8 @@ Webhook (``handle_webhook``), answered within milliseconds:
    out in the background.
 
 Then the sender's drain runs the bot turns in arrival order, and a stopped process's
-messages are recovered (drains.py, turns.py).
+messages are recovered (drains.py, turns.py). Twilio's status callbacks of officers'
+replies are ``status_callbacks`` (status.py), stored by the same writers.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.channels.twilio.media import fetch_media
 from bot.channels.twilio.sender import TwilioSender
 from bot.channels.twilio.signature import SignatureChecker
 from bot.channels.twilio.spec import SPEC
+from bot.channels.twilio.status import StatusCallbacks
 from bot.channels.twilio.webhook import (
     EMPTY_TWIML,
     Accepted,
@@ -76,6 +78,7 @@ class SmsGateway(SmsDrains):
         settings = settings or get_settings().twilio
         super().__init__(settings, sender or TwilioSender(settings), input_channel)
         self.checker = SignatureChecker(settings.auth_token, settings.public_url)
+        self.status_callbacks = StatusCallbacks(settings, input_channel, accept_writers)
         self.max_chars: int = getattr(get_settings().inbox, self.spec.limits.max_chars)
 
     def contact_key(self, address: str) -> str:

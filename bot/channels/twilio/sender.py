@@ -5,7 +5,8 @@ tests). Its calls block, so the channel runs them on a dedicated thread pool
 (``SEND_EXECUTOR``) and the event loop never waits on Twilio. Each part of a long reply is
 one Messages API call; 429, 5xx and connection errors are retried a bounded number of
 times with exponential backoff; error 21610 (the recipient replied STOP to Twilio itself)
-reports the part as ``blocked_opted_out``.
+reports the part as ``blocked_opted_out``. Officer replies ask Twilio for status
+callbacks (``status_callback``, the URL of status.py) to learn each part's fate.
 
 Recording and opt-out rules around a send live in ``bot.channels.twilio.delivery``.
 """
@@ -27,6 +28,8 @@ from twilio.rest import Client
 
 from bot.channels.twilio.segments import segment_count, split_message
 from bot.channels.twilio.signature import split_tokens
+from bot.channels.twilio.spec import SPEC
+from bot.channels.twilio.status import callback_url
 from bot.settings import TwilioSettings, get_settings
 
 log = logging.getLogger(__name__)
@@ -49,11 +52,13 @@ class PartResult:
     characters: int = 0
     attempts: int = 0
     error: Optional[str] = None
+    error_code: Optional[int] = None  # Twilio's code of a refusal (21610, 21211...)
 
 
 @dataclass
 class SendResult:
     parts: List[PartResult] = field(default_factory=list)
+    planned: int = 0  # how many parts the text was split into (the sending stops at a failure)
 
     @property
     def status(self) -> str:
@@ -76,6 +81,8 @@ def _retryable(error: Exception) -> bool:
 
 class TwilioSender:
     """Sends texts with the Messages API (blocking: call it from a worker thread)."""
+
+    input_name = SPEC.input_name  # whose status callback route reports its parts
 
     def __init__(self, settings: TwilioSettings,
                  client_factory: Optional[Callable[[], Client]] = None,
@@ -106,21 +113,31 @@ class TwilioSender:
             return {"messaging_service_sid": self.settings.messaging_service_sid}
         return {"from_": self.settings.from_number}
 
-    def send_part(self, to: str, body: str) -> PartResult:
+    def status_callback_url(self) -> Optional[str]:
+        """Where Twilio reports an officer reply's parts (None: no public URL configured)."""
+        return callback_url(self.settings.public_url, self.input_name)
+
+    def _extra(self, status_callback: Optional[str]) -> dict:
+        return {**self._from(), **({"status_callback": status_callback} if status_callback
+                                   else {})}
+
+    def send_part(self, to: str, body: str, status_callback: Optional[str] = None) -> PartResult:
         """One message, retried on 429/5xx/connection errors with exponential backoff."""
         attempts = max(1, self.settings.send_attempts)
         last_error = ""
         for attempt in range(1, attempts + 1):
             try:
-                message = self.client.messages.create(to=to, body=body, **self._from())
+                message = self.client.messages.create(to=to, body=body,
+                                                      **self._extra(status_callback))
             except TwilioRestException as error:
                 if error.code == OPTED_OUT_ERROR:
                     return PartResult("blocked_opted_out", attempts=attempt,
-                                      characters=len(body), error=f"twilio {error.code}")
+                                      characters=len(body), error=f"twilio {error.code}",
+                                      error_code=error.code)
                 last_error = f"HTTP {error.status} (twilio {error.code})"
                 if not _retryable(error):
                     return PartResult("failed", attempts=attempt, characters=len(body),
-                                      error=last_error)
+                                      error=last_error, error_code=error.code)
             except requests.exceptions.RequestException as error:
                 last_error = type(error).__name__
             except TwilioException as error:  # no credentials, bad configuration
@@ -136,11 +153,12 @@ class TwilioSender:
         log.warning("sms part not sent after %d attempts: %s", attempts, last_error)
         return PartResult("failed", attempts=attempts, characters=len(body), error=last_error)
 
-    def send_text(self, to: str, text: str) -> SendResult:
+    def send_text(self, to: str, text: str, status_callback: Optional[str] = None) -> SendResult:
         """``text`` split at segment limits, one call per part; stops at the first failure."""
-        result = SendResult()
-        for part in split_message(text):
-            outcome = self.send_part(to, part)
+        parts = split_message(text)
+        result = SendResult(planned=len(parts))
+        for part in parts:
+            outcome = self.send_part(to, part, status_callback)
             result.parts.append(outcome)
             if outcome.status in ("failed", "blocked_opted_out"):
                 break

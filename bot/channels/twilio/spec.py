@@ -11,5 +11,6 @@ SPEC = ChannelSpec(
     limits=ChannelLimits(max_chars="sms_max_chars"),
     # through the background jobs, which retry a failed reply (bot/jobs/sms.py)
     sender="bot.jobs.sms:officer_sender",
-    models=("bot.channels.twilio.store",),
+    # delivery reports of officers' replies (SMS and WhatsApp): reports.py, migration 0014
+    models=("bot.channels.twilio.store", "bot.channels.twilio.reports"),
 )

@@ -6,8 +6,9 @@ and the ``TIPLINE_WHATSAPP_*`` settings, docs/whatsapp.md)::
     bot.channels.whatsapp.WhatsAppTipChannel:
 
 Routes (under ``/webhooks/tipline_whatsapp/``): ``GET /`` health, ``POST /webhook`` the
-webhook to configure on the WhatsApp sender ("A message comes in", HTTP POST). The work
-is in ``gateway.WhatsAppGateway``; this module only adapts Sanic and Rasa to it.
+webhook to configure on the WhatsApp sender ("A message comes in", HTTP POST), ``POST
+/status`` Twilio's status callbacks of officers' replies. The work is in
+``gateway.WhatsAppGateway``; this module only adapts Sanic and Rasa to it.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ most 1600 characters, Twilio's limit) and approved templates (``ContentSid`` and
 ``ContentVariables``). ``officer_sender``, the channel's ``SPEC.sender``, applies the
 24-hour window (window.py): free text inside it; outside, a template when the reply has
 one, else the reply waits for the tipster's next message (held.py). Which of the three
-is recorded in ``whatsapp_replies`` (store.py), for the officers' console.
+is recorded in ``whatsapp_replies`` (store.py), for the officers' console; officer
+replies and templates ask for Twilio's status callbacks (bot/channels/twilio/reports.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import List, Optional
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
+from bot.channels.twilio import reports
 from bot.channels.twilio import store as contacts
 from bot.channels.twilio.delivery import deliver_in_session
 from bot.channels.twilio.sender import OPTED_OUT_ERROR, PartResult, SendResult, TwilioSender
@@ -58,34 +60,38 @@ def split_body(text: str) -> List[str]:
 class WhatsAppSender(TwilioSender):
     """Sends WhatsApp messages and templates (blocking: call it from a worker thread)."""
 
-    def send_part(self, to: str, body: str) -> PartResult:
-        return super().send_part(to_whatsapp(to), body)
+    input_name = SPEC.input_name
 
-    def send_text(self, to: str, text: str) -> SendResult:
-        result = SendResult()
-        for part in split_body(text):
-            outcome = self.send_part(to, part)
+    def send_part(self, to: str, body: str, status_callback: Optional[str] = None) -> PartResult:
+        return super().send_part(to_whatsapp(to), body, status_callback)
+
+    def send_text(self, to: str, text: str, status_callback: Optional[str] = None) -> SendResult:
+        parts = split_body(text)
+        result = SendResult(planned=len(parts))
+        for part in parts:
+            outcome = self.send_part(to, part, status_callback)
             result.parts.append(outcome)
             if outcome.status in ("failed", "blocked_opted_out"):
                 break
         return result
 
-    def send_template(self, to: str, template: Template) -> SendResult:
+    def send_template(self, to: str, template: Template,
+                      status_callback: Optional[str] = None) -> SendResult:
         """One approved template (not retried here: the officer sees a failure at once)."""
         try:
             message = self.client.messages.create(
                 to=to_whatsapp(to), content_sid=template.content_sid,
-                content_variables=template.variables, **self._from())
+                content_variables=template.variables, **self._extra(status_callback))
         except TwilioRestException as error:
             status = "blocked_opted_out" if error.code == OPTED_OUT_ERROR else "failed"
-            part = PartResult(status, attempts=1,
+            part = PartResult(status, attempts=1, error_code=error.code,
                               error=f"HTTP {error.status} (twilio {error.code})")
         except (TwilioException, OSError) as error:
             part = PartResult("failed", attempts=1, error=type(error).__name__)
         else:
             part = PartResult(str(message.status or "queued"), sid=message.sid, segments=1,
                               attempts=1)
-        return SendResult([part])
+        return SendResult([part], planned=1)
 
 
 _sender: Optional[WhatsAppSender] = None
@@ -156,7 +162,9 @@ def _send_template(session: Session, tip: Tip, text: str, template: Template,
                                  error=why, channel=SPEC.name)
         store.record_reply(session, tip.id, key, text, store.TEMPLATE, "failed", template.key)
         return Delivery("failed", why)
-    result = sender.send_template(address, template)
+    callback = sender.status_callback_url()
+    result = sender.send_template(address, template, callback)
+    link = reports.linker(result.parts, 1, SPEC.name, tip.id, callback is not None)
     for part in result.parts:
         contacts.record_outbound(session, key, "officer", part.status, tip_id=tip.id,
                                  external_id=part.sid, segments=part.segments,
@@ -164,5 +172,6 @@ def _send_template(session: Session, tip: Tip, text: str, template: Template,
                                  error=part.error, channel=SPEC.name)
     store.record_reply(session, tip.id, key, text, store.TEMPLATE, result.status, template.key)
     if result.status != "sent":
-        return Delivery(result.status, ",".join(p.error or "" for p in result.parts))
-    return Delivery("sent", TEMPLATE_DETAIL)
+        return Delivery(result.status, ",".join(p.error or "" for p in result.parts),
+                        on_recorded=link)
+    return Delivery("sent", TEMPLATE_DETAIL, on_recorded=link)
