@@ -7,7 +7,13 @@ For each: training time, model load time and memory (a fresh process), NLU laten
 message (in-process parse of held-out tips), and the REST tip turn (real Rasa + action
 server, SQLite, translation off), sequential.
 
-    .venv/bin/python -m bench.nlu_cost [--turns 60]
+    .venv/bin/python -m bench.nlu_cost [--turns 60] [--rounds 2] [--keep DIR]
+        [--before-model PATH] [--after-model PATH]
+
+``--keep DIR`` keeps the trained models there; ``--before-model``/``--after-model`` reuse a
+trained model instead of training it (its training time is then not measured: "-"). The
+turns of the two models are measured in alternated rounds, so that a change in the
+machine's load weighs on both alike.
 """
 
 from __future__ import annotations
@@ -103,29 +109,36 @@ def measure_turns(model: Path, texts: list[str], turns: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--turns", type=int, default=60)
+    parser.add_argument("--turns", type=int, default=60, help="turns per model and round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="directory for the trained models")
+    parser.add_argument("--before-model", type=Path)
+    parser.add_argument("--after-model", type=Path)
     args = parser.parse_args()
     heldout = yaml.safe_load((ROOT / "bench/data/heldout_multilingual.yml").read_text("utf-8"))
     texts = [tip["text"] for tip in heldout["tips"]]
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as name:
-        tmp = Path(name)
-        before = dict(config, pipeline=BEFORE_PIPELINE)
-        (tmp / "before.yml").write_text(yaml.safe_dump(before))
+        out = args.keep or Path(name)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "before.yml").write_text(yaml.safe_dump(dict(config, pipeline=BEFORE_PIPELINE)))
+        given = {"before": args.before_model, "after": args.after_model}
         results = {}
-        for label, path in (("before", tmp / "before.yml"), ("after", ROOT / "config.yml")):
-            model, seconds = train(path, tmp, label)
-            nlu = measure_nlu(model, texts)
-            turns = measure_turns(model, texts, args.turns)
-            results[label] = (seconds, nlu, turns)
+        for label, path in (("before", out / "before.yml"), ("after", ROOT / "config.yml")):
+            model, seconds = (given[label], None) if given[label] else train(path, out, label)
+            results[label] = (model, seconds, measure_nlu(model, texts), [])
+        for _ in range(args.rounds):
+            for label in results:
+                results[label][3].extend(measure_turns(results[label][0], texts, args.turns))
     print(f"{'':8}{'training':>10}{'load':>8}{'memory':>10}{'NLU p50':>10}{'NLU p95':>10}"
           f"{'turn p50':>10}{'turn p95':>10}")
-    for label, (seconds, nlu, turns) in results.items():
-        print(f"{label:8}{seconds:9.0f}s{nlu['load']:7.1f}s{nlu['rss_mb']:8.0f}MB"
+    for label, (_, seconds, nlu, turns) in results.items():
+        trained = f"{seconds:9.0f}s" if seconds is not None else f"{'-':>10}"
+        print(f"{label:8}{trained}{nlu['load']:7.1f}s{nlu['rss_mb']:8.0f}MB"
               f"{percentile(nlu['parse'], 50) * 1000:8.1f}ms"
               f"{percentile(nlu['parse'], 95) * 1000:8.1f}ms"
               f"{percentile(turns, 50) * 1000:8.1f}ms{percentile(turns, 95) * 1000:8.1f}ms")
-    ratio = percentile(results["after"][2], 50) / percentile(results["before"][2], 50)
+    ratio = percentile(results["after"][3], 50) / percentile(results["before"][3], 50)
     print(f"tip turn p50, after / before: {ratio:.2f}x")
 
 

@@ -24,7 +24,12 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
-from bot.nlu.urgency_features import Features, UrgencySettings, out_of_fold_scores, urgency_groups
+from bot.nlu.urgency_features import (
+    Features,
+    UrgencySettings,
+    out_of_fold_scores,
+    read_urgency_data,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path.home() / ".cache" / "tipline" / "urgency_lab"
@@ -60,14 +65,14 @@ def gather(urgency_data: Path = ROOT / "data" / "urgency") -> List[Example]:
     """The texts and labels bot/nlu/urgency.py trains on, with where each comes from."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from bot.nlu.urgency import CALM_INTENTS, load_urgency_examples
+    from bot.nlu.urgency import CALM_INTENTS
     from bot.routing.router import get_router
 
     lexicon = get_router().lexicon
-    pairs = load_urgency_examples(urgency_data)
-    urgent = {t for t, u in pairs if u}
-    out = [Example(t, u, "urgent" if u else "hard", lexicon.is_urgent([t]), g)
-           for (t, u), g in zip(pairs, urgency_groups(urgency_data), strict=True)]
+    examples = read_urgency_data(urgency_data)
+    urgent = {e.text for e in examples if e.urgent}
+    out = [Example(e.text, e.urgent, "urgent" if e.urgent else "hard",
+                   lexicon.is_urgent([e.text]), e.group) for e in examples]
     for m in load_data(str(ROOT / "data" / "nlu")).intent_examples:
         text = m.get("text")
         if not text or text in urgent:

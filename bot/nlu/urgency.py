@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -44,7 +43,8 @@ from bot.nlu.urgency_features import (
     cv_threshold,
     fit_scorer,
     out_of_fold_scores,
-    urgency_groups,
+    read_urgency_data,
+    urgency,
 )
 
 log = logging.getLogger(__name__)
@@ -56,15 +56,7 @@ CALM_INTENTS = ("greet", "goodbye", "affirm", "deny", "dont_know", "thank", "ask
 
 def load_urgency_examples(directory: Path) -> List[Tuple[str, bool]]:
     """(text, urgent) pairs of every ``<lang>.yml`` in ``directory``."""
-    pairs: List[Tuple[str, bool]] = []
-    for path in sorted(Path(directory).glob("*.yml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for label, urgent in (("urgent", True), ("not_urgent", False)):
-            for text in raw.get(label) or []:
-                if not isinstance(text, str) or not text.strip():
-                    raise ValueError(f"{path}: empty or non-text example under {label}")
-                pairs.append((text.strip(), urgent))
-    return pairs
+    return [(e.text, e.urgent) for e in read_urgency_data(directory)]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -107,7 +99,8 @@ class UrgencyClassifier(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         directory = Path(self.config["urgency_data"])
-        pairs = load_urgency_examples(directory)
+        examples = read_urgency_data(directory)
+        pairs = [(e.text, e.urgent) for e in examples]
         urgent = {text for text, is_urgent in pairs if is_urgent}
         calm = [(text, m.get("intent") in CALM_INTENTS) for m in training_data.intent_examples
                 if (text := text_of(m)) and text not in urgent and (
@@ -118,7 +111,7 @@ class UrgencyClassifier(GraphComponent):
             raise ValueError(f"{directory}: urgent and not urgent examples are both required")
         sources = np.array(["urgent" if u else "hard" for _, u in pairs]
                            + ["chat" if chat else "tip" for _, chat in calm])
-        groups = urgency_groups(directory) + [f"nlu:{i}" for i in range(len(calm))]
+        groups = [e.group for e in examples] + [f"nlu:{i}" for i in range(len(calm))]
         settings = self.settings
         vectors = get_encoder(spec_for(self.config["featurizer"])).encode(texts)
         features = Features.fit(settings, texts)
@@ -164,8 +157,7 @@ class UrgencyClassifier(GraphComponent):
         """Urgent or not, how sure, and which signal said so."""
         confidence = 0.0
         if vector is not None and self.model is not None:
-            row = self.model.probabilities(self._features(vector, [text]))[0]
-            confidence = float(row[self.model.classes.index("urgent")])
+            confidence = float(urgency(self.model, self._features(vector, [text]))[0])
         if confidence >= self.threshold:
             return {"urgent": True, "confidence": round(confidence, 4), "by": "model"}
         if self.config["use_lexicon"] and self.lexicon.is_urgent([text]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, NamedTuple, Optional, Sequence
 
 import numpy as np
 import yaml
@@ -30,21 +30,33 @@ class UrgencySettings:
     grouped: bool = True  # keep the translations of one example in the same fold
 
 
-def urgency_groups(directory: Path) -> List[str]:
-    """A fold group for each example of ``load_urgency_examples(directory)``, same order.
+class UrgencyExample(NamedTuple):
+    """One example of data/urgency: its text, its label and its cross-validation group."""
+
+    text: str
+    urgent: bool
+    group: str
+
+
+def read_urgency_data(directory: Path) -> List[UrgencyExample]:
+    """The examples of every ``<lang>.yml`` in ``directory``, each with its fold group.
 
     The language files are written in parallel blocks (each block appended at the end of
     every file), so the examples at the same place from the end of their list are mostly
     translations of one another: they share a group, and cross-validation never scores an
     example with its translation in the training folds (that would flatter the model).
     """
-    groups: List[str] = []
+    examples: List[UrgencyExample] = []
     for path in sorted(Path(directory).glob("*.yml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for label in ("urgent", "not_urgent"):
+        for label, urgent in (("urgent", True), ("not_urgent", False)):
             items = raw.get(label) or []
-            groups += [f"{label}:{len(items) - i}" for i in range(len(items))]
-    return groups
+            for i, text in enumerate(items):
+                if not isinstance(text, str) or not text.strip():
+                    raise ValueError(f"{path}: empty or non-text example under {label}")
+                examples.append(UrgencyExample(text.strip(), urgent,
+                                               f"{label}:{len(items) - i}"))
+    return examples
 
 
 @dataclass

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.nlu.urgency import load_urgency_examples
 from bot.nlu.urgency_features import (
     Features,
     UrgencySettings,
     out_of_fold_scores,
+    read_urgency_data,
     sample_weights,
-    urgency_groups,
 )
 from harness.servers import ROOT
 
@@ -18,9 +17,9 @@ URGENCY_DATA = ROOT / "data" / "urgency"
 
 
 def test_each_example_has_a_group_and_the_translations_of_a_block_share_it() -> None:
-    pairs = load_urgency_examples(URGENCY_DATA)
-    groups = urgency_groups(URGENCY_DATA)
-    assert len(groups) == len(pairs)
+    examples = read_urgency_data(URGENCY_DATA)
+    pairs = [(e.text, e.urgent) for e in examples]
+    groups = [e.group for e in examples]
     # the last urgent example of every language file is in one group (the same block)
     last = {groups[i] for i, (_, urgent) in enumerate(pairs)
             if urgent and (i + 1 == len(pairs) or not pairs[i + 1][1])}
