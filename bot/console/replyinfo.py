@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from sqlalchemy.orm import object_session
 
 from bot.channels.twilio.notes import DeliveryState, delivery_states
-from bot.channels.whatsapp.notes import window_note
+from bot.channels.whatsapp.notes import held_now, window_note
 from bot.console.display import language_name
 from bot.messages import get_officer_replies
 from bot.outbound import standard_message, tipster_language, translation_unavailable
@@ -106,7 +106,9 @@ def _note(tip: Tip, message: TipMessage, after: Optional[Dict[str, Any]],
     note += window_note(tip, message)  # WhatsApp: sent as template, or queued
     heading = (f"Standard reply “{standard_label(standard)}” in English" if standard
                else "Officer wrote")
-    if state is None and delivery == "failed":
+    if held_now(tip, message):
+        state = None  # waiting for the tipster to write: the window note says so
+    elif state is None and delivery == "failed":
         state = REFUSED
     return ReplyNote(heading, note, translation in UNTRANSLATED, state)
 

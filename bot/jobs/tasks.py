@@ -5,7 +5,7 @@
 | ``retry_translations`` | every ``TIPLINE_JOBS_TRANSLATION_RETRY_MINUTES`` (5) minutes |
 | ``recover_inbox`` | every ``TIPLINE_JOBS_INBOX_RECOVERY_MINUTES`` (1) minute(s) |
 | ``purge_expired`` | daily at ``TIPLINE_RETENTION_HOUR`` (3) o'clock UTC |
-| ``retry_officer_sms`` | on demand, when an officer's SMS reply failed (bot/jobs/sms.py) |
+| ``retry_officer_sms`` | on demand, when an officer's SMS or WhatsApp reply failed (jobs/sms.py) |
 | ``escalate_unclaimed`` | every minute; ``page_escalation`` on demand, retried |
 | ``refresh_kpi_rollup`` | every ``TIPLINE_JOBS_KPI_CHANGES_MINUTES`` (1) minute(s) |
 
@@ -51,10 +51,12 @@ def retry_translations() -> Dict[str, int]:
 
 @huey.task(retries=_jobs.sms_retries, retry_delay=_jobs.sms_retry_delay)
 def retry_officer_sms(tip_id: int, digest: str) -> str:
-    """Send an officer's SMS reply again (bot/jobs/sms.py); huey retries while it fails."""
+    """Send an officer's SMS or WhatsApp reply again (bot/jobs/sms.py); huey retries while it
+    fails. One retry of a given reply at a time: a second one waits for a later try."""
     from bot.jobs.sms import resend_officer_reply
 
-    return resend_officer_reply(tip_id, digest)
+    with huey.lock_task(f"tipline-officer-reply-{tip_id}-{digest}"):
+        return resend_officer_reply(tip_id, digest)
 
 
 @huey.periodic_task(_every(_jobs.inbox_recovery_minutes))

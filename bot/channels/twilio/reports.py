@@ -18,7 +18,7 @@ the row, a delivery record, stays). Parameterised SQL only.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from sqlalchemy import (
     Boolean,
@@ -107,6 +107,18 @@ def linker(parts: Sequence[Any], planned: int, channel: str, tip_id: Optional[in
         record_parts(session, tip_id, message_id, channel, kept, planned, callback)
 
     return link
+
+
+def accepted(session: Session, message_ids: Sequence[int]) -> Set[int]:
+    """The officer messages Twilio took whole in one of their attempts (each part of that
+    attempt has a MessageSid, whatever Twilio reported since): a job's retry never sends
+    them again (bot/jobs/sms.py)."""
+    if not message_ids:
+        return set()
+    return set(session.execute(
+        select(PARTS.c.message_id).where(PARTS.c.message_id.in_(list(message_ids)))
+        .group_by(PARTS.c.message_id, PARTS.c.attempt)
+        .having(func.count(PARTS.c.external_id) >= func.max(PARTS.c.parts))).scalars())
 
 
 def apply_status(conn: Connection, sid: str, status: str, error_code: Optional[int]) -> str:

@@ -33,3 +33,14 @@ def window_note(tip: Tip, message: TipMessage) -> str:
     when = store.aware(reply.delivered_at).strftime("%Y-%m-%d %H:%M") if reply.delivered_at else ""
     note = NOTES.get((reply.mode, reply.status), f"{reply.mode}: {reply.status}")
     return " · " + note.format(when=when)
+
+
+def held_now(tip: Tip, message: TipMessage) -> bool:
+    """True while an officer reply on WhatsApp waits for the tipster (window closed, no
+    template): its earlier failed attempt is then not the reply's fate."""
+    session = object_session(tip)
+    if tip.channel != SPEC.name or session is None:
+        return False
+    reply = store.reply_for(session, tip.id, message.text)
+    return reply is not None and reply.mode == "queued" and reply.status in ("waiting",
+                                                                            "sending")

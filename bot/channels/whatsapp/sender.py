@@ -8,6 +8,9 @@ most 1600 characters, Twilio's limit) and approved templates (``ContentSid`` and
 one, else the reply waits for the tipster's next message (held.py). Which of the three
 is recorded in ``whatsapp_replies`` (store.py), for the officers' console; officer
 replies and templates ask for Twilio's status callbacks (bot/channels/twilio/reports.py).
+A free text or template Twilio would not take is sent again later by the jobs
+(``bot.jobs.sms.officer_sender`` wraps this one), which call ``officer_sender`` anew: the
+window is checked again at that time.
 """
 
 from __future__ import annotations
@@ -77,7 +80,8 @@ class WhatsAppSender(TwilioSender):
 
     def send_template(self, to: str, template: Template,
                       status_callback: Optional[str] = None) -> SendResult:
-        """One approved template (not retried here: the officer sees a failure at once)."""
+        """One approved template (not retried here: the officer sees a failure at once, and
+        the jobs send the reply again later)."""
         try:
             message = self.client.messages.create(
                 to=to_whatsapp(to), content_sid=template.content_sid,

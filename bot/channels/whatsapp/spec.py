@@ -9,7 +9,8 @@ SPEC = ChannelSpec(
     label="WhatsApp",
     # its rate limit is TIPLINE_WHATSAPP_RATE_LIMIT (WhatsAppSettings), applied by the gateway
     limits=ChannelLimits(max_chars="whatsapp_max_chars"),
-    # within the 24-hour window, as a template, or held until the tipster writes (window.py)
-    sender="bot.channels.whatsapp.sender:officer_sender",
+    # within the 24-hour window, as a template, or held until the tipster writes (sender.py,
+    # window.py), through the background jobs, which retry a failed reply (bot/jobs/sms.py)
+    sender="bot.jobs.sms:officer_sender",
     models=("bot.channels.whatsapp.store",),
 )

@@ -1,10 +1,11 @@
 """The WhatsApp channel without Rasa: a fresh SQLite tips database, the fake Twilio API
-with WhatsApp, signed webhooks, and a stand-in for the bot that stores every text as a tip."""
+with WhatsApp, signed webhooks, a stand-in for the bot that stores every text as a tip, and
+the job queue (huey) in immediate mode."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
 
@@ -48,6 +49,24 @@ def env(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
         yield {**values, "template_sid": sid}
         set_sender(None)
     api.reset()
+
+
+@pytest.fixture()
+def immediate() -> Iterator[Any]:
+    """bot.jobs.tasks with huey in immediate mode (in memory, in this process): a job
+    scheduled for later waits on the schedule (``due``) until the test runs it."""
+    from bot.jobs import tasks
+
+    tasks.huey.immediate = True
+    try:
+        yield tasks
+    finally:
+        tasks.huey.immediate = False
+
+
+def due(huey: Any) -> list:
+    """Take every scheduled job off the schedule, as the consumer's scheduler does."""
+    return huey.read_schedule(datetime(2100, 1, 1))
 
 
 class SpanishBot:
