@@ -5,7 +5,6 @@ a dying replica is sent again to the other one while a web chat page is not."""
 
 from __future__ import annotations
 
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator, List, Tuple
@@ -13,11 +12,9 @@ from typing import Iterator, List, Tuple
 import pytest
 import requests
 
-from bot.rollout import Balancer, wait_for
-from harness.replicas import DOCKER, HAPROXY
-from harness.rollout import RUNTIME_API
+from bot.rollout import wait_for
+from harness.rollout import stub_balancer
 from harness.servers import Server, free_port
-from harness.services import missing
 from tests.unit.public_routes import RASA_API, production_routes
 
 PROBE = "X-Tipline-Probe"  # set on the test's requests: HAProxy's own checks do not have it
@@ -74,25 +71,9 @@ class Stub:
 
 @pytest.fixture(scope="module")
 def lb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[str, Server, List[Stub]]]:
-    if missing(HAPROXY):
-        pytest.skip(f"{HAPROXY} missing: scripts/install-test-deps.sh installs it")
-    tmp = tmp_path_factory.mktemp("lb")
     stubs = [Stub("rasa1"), Stub("rasa2")]
-    port, socket_path = free_port(), tmp / "admin.sock"
-    env = {**os.environ, "TIPLINE_LB_BIND": f"127.0.0.1:{port}",
-           "TIPLINE_LB_ACTIONS_BIND": f"127.0.0.1:{free_port()}",
-           "TIPLINE_RASA_1": f"127.0.0.1:{stubs[0].port}",
-           "TIPLINE_RASA_2": f"127.0.0.1:{stubs[1].port}",
-           "TIPLINE_ACTIONS_1": f"127.0.0.1:{free_port()}",
-           "TIPLINE_ACTIONS_2": f"127.0.0.1:{free_port()}",
-           "TIPLINE_LB_ADMIN_SOCKET": str(socket_path)}
-    base = f"http://127.0.0.1:{port}"
-    server = Server("haproxy", [HAPROXY, "-db", "-f", str(DOCKER / "haproxy.cfg"), "-f",
-                                str(RUNTIME_API)], env, f"{base}/webchat/embed.js",
-                    tmp / "lb.log")
-    server.start(timeout=30)
-    balancer = Balancer(str(socket_path))
-    wait_for(lambda: balancer.is_up("rasa1") and balancer.is_up("rasa2"), 15, "both UP")
+    server, _, base = stub_balancer([stub.port for stub in stubs],
+                                    tmp_path_factory.mktemp("lb"), "/webchat/embed.js")
     yield base, server, stubs
     server.stop()
     for stub in stubs:

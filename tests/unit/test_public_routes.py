@@ -105,7 +105,7 @@ def test_only_replay_safe_routes_are_retried_on_the_other_replica() -> None:
 
 def haproxy_check(config: Path) -> subprocess.CompletedProcess:
     if missing(HAPROXY):
-        pytest.skip(f"{HAPROXY} missing: scripts/install-test-deps.sh installs it")
+        pytest.fail(f"{HAPROXY} missing: run scripts/install-test-deps.sh")
     env: Dict[str, str] = {**os.environ, **LB_ENV}
     return subprocess.run([HAPROXY, "-c", "-f", str(config)], env=env, capture_output=True,
                           text=True, timeout=60)

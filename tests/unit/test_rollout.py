@@ -5,21 +5,18 @@ taken out while the other is down. The same with Rasa: tests/e2e/test_model_roll
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Iterator, List
 
 import pytest
 import requests
 
 from bot.rollout import Balancer, Replica, RolloutError, main, roll, wait_for
-from harness.replicas import DOCKER, HAPROXY
-from harness.rollout import RUNTIME_API
+from harness.rollout import stub_balancer
 from harness.servers import Server, free_port
-from harness.services import missing
 from harness.twilio import WEBHOOK_PATH
 
 
@@ -70,25 +67,11 @@ class Stub:
 
 @pytest.fixture()
 def lb(tmp_path: Path) -> Iterator[tuple[Server, Balancer, List[Stub]]]:
-    if missing(HAPROXY):
-        pytest.fail(f"{HAPROXY} missing: run scripts/install-test-deps.sh")
     stubs = [Stub(free_port()), Stub(free_port())]
     for stub in stubs:
         stub.start()
-    port, socket_path = free_port(), tmp_path / "admin.sock"
-    env: Dict[str, str] = {**os.environ, "TIPLINE_LB_BIND": f"127.0.0.1:{port}",
-                           "TIPLINE_LB_ACTIONS_BIND": f"127.0.0.1:{free_port()}",
-                           "TIPLINE_RASA_1": f"127.0.0.1:{stubs[0].port}",
-                           "TIPLINE_RASA_2": f"127.0.0.1:{stubs[1].port}",
-                           "TIPLINE_ACTIONS_1": f"127.0.0.1:{free_port()}",
-                           "TIPLINE_ACTIONS_2": f"127.0.0.1:{free_port()}",
-                           "TIPLINE_LB_ADMIN_SOCKET": str(socket_path)}
-    server = Server("haproxy", [HAPROXY, "-db", "-f", str(DOCKER / "haproxy.cfg"), "-f",
-                                str(RUNTIME_API)], env,
-                    f"http://127.0.0.1:{port}/webhooks/tipline_webchat/", tmp_path / "lb.log")
-    server.start(timeout=30)
-    balancer = Balancer(str(socket_path))
-    wait_for(lambda: balancer.is_up("rasa1") and balancer.is_up("rasa2"), 15, "both UP")
+    server, balancer, _ = stub_balancer([stub.port for stub in stubs], tmp_path,
+                                        "/webhooks/tipline_webchat/")
     yield server, balancer, stubs
     server.stop()
     for stub in stubs:
