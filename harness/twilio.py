@@ -19,13 +19,13 @@ from harness.twilio_account import (
     twilio_credentials,
     twilio_env,
 )
-from harness.twilio_process import reset_process_state, sms_environment
+from harness.twilio_process import reset_process_state, sms_database, sms_environment
 from harness.twilio_webhooks import TwilioWebhooks, media_urls, new_sid
 
 __all__ = [
     "ACCOUNT_SID", "AUTH_TOKEN", "PUBLIC_BASE", "TIP_LINE_NUMBER", "WEBHOOK_PATH",
     "TwilioWebhooks", "fake_number", "grep_files", "media_urls", "new_sid", "number_formats",
-    "reset_process_state", "sms_environment", "twilio_credentials", "twilio_env",
+    "reset_process_state", "sms_database", "sms_environment", "twilio_credentials", "twilio_env",
 ]
 
 _used: set = set()

@@ -69,3 +69,22 @@ def sms_environment(tmp_path: Path, fake_api: Any, template_dir: Path,
 
     with process_env(env):
         yield env
+
+
+@contextmanager
+def sms_database(dialect: str, tmp_path: Path, fake_api: Any, template_dir: Path,
+                 **overrides: str) -> Iterator[str]:
+    """``sms_environment`` on a fresh SQLite tips database (``dialect`` "sqlite") or on a
+    fresh, migrated PostgreSQL one ("postgresql"); yields the dialect."""
+    if dialect == "sqlite":
+        with sms_environment(tmp_path, fake_api, template_dir, **overrides):
+            yield dialect
+        return
+    from bot.store.migrate import upgrade
+    from harness.inbox import pg_database
+
+    for url in pg_database():
+        upgrade(url)
+        with sms_environment(tmp_path, fake_api, template_dir, TIPLINE_DATABASE_URL=url,
+                             **overrides):
+            yield dialect

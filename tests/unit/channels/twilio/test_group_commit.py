@@ -19,11 +19,9 @@ from bot.channels.twilio.gateway import SmsGateway
 from bot.inbox.group_commit import GroupCommit
 from bot.privacy.keys import contact_hash
 from bot.store.db import get_engine
-from bot.store.migrate import upgrade
 from bot.store.models import InboundMessage
 from harness.fakes.twilio_api import FakeTwilioApi
-from harness.inbox import pg_database
-from harness.twilio import ACCOUNT_SID, AUTH_TOKEN, sms_environment
+from harness.twilio import ACCOUNT_SID, AUTH_TOKEN, sms_database
 from tests.unit.channels.twilio.test_gateway import FakeBot, contacts, hooks, inbound_rows, post
 
 SENDERS = [f"+1514555{n:04d}" for n in range(5)]
@@ -41,15 +39,9 @@ def env(request: pytest.FixtureRequest, tmp_path: Path,
         tmp_path_factory: pytest.TempPathFactory, api: FakeTwilioApi) -> Iterator[str]:
     """The SMS tip line on a fresh SQLite or PostgreSQL tips database; its dialect."""
     api.reset()
-    base, limit = tmp_path_factory.getbasetemp(), {"TIPLINE_TWILIO_RATE_LIMIT": "100/minute"}
-    if request.param == "sqlite":
-        with sms_environment(tmp_path, api, base, **limit):
-            yield "sqlite"
-        return
-    for url in pg_database():
-        upgrade(url)
-        with sms_environment(tmp_path, api, base, TIPLINE_DATABASE_URL=url, **limit):
-            yield "postgresql"
+    with sms_database(request.param, tmp_path, api, tmp_path_factory.getbasetemp(),
+                      TIPLINE_TWILIO_RATE_LIMIT="100/minute") as dialect:
+        yield dialect
 
 
 def accept_commits() -> List[int]:

@@ -31,10 +31,8 @@ from bot.jobs.sms import resend_officer_reply, text_digest
 from bot.outbound import send_officer_reply
 from bot.privacy.keys import AddressCipher, contact_hash
 from bot.store.db import session_scope
-from bot.store.migrate import upgrade
 from bot.store.models import Contact, Tip, TipMessage
 from harness.fakes.twilio_api import FakeTwilioApi
-from harness.inbox import pg_database
 from harness.twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -42,6 +40,7 @@ from harness.twilio import (
     TwilioWebhooks,
     new_sid,
     number_formats,
+    sms_database,
     sms_environment,
 )
 
@@ -64,15 +63,8 @@ def env(request: pytest.FixtureRequest, tmp_path: Path,
         tmp_path_factory: pytest.TempPathFactory, api: FakeTwilioApi) -> Iterator[str]:
     """The SMS tip line on a fresh SQLite or PostgreSQL tips database; its dialect."""
     api.reset()
-    base = tmp_path_factory.getbasetemp()
-    if request.param == "sqlite":
-        with sms_environment(tmp_path, api, base):
-            yield "sqlite"
-        return
-    for url in pg_database():
-        upgrade(url)
-        with sms_environment(tmp_path, api, base, TIPLINE_DATABASE_URL=url):
-            yield "postgresql"
+    with sms_database(request.param, tmp_path, api, tmp_path_factory.getbasetemp()) as dialect:
+        yield dialect
 
 
 def add_tip(number: str = NUMBER, reference: str = "K7Q2XA") -> str:
