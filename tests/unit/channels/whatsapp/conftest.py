@@ -122,6 +122,14 @@ def close_window(key: str, hours: float = 25) -> None:
                         .values(received_at=utcnow() - timedelta(hours=hours)))
 
 
+def close_tipster_window(api: FakeWhatsAppApi) -> None:
+    """TIPSTER's last message 25 hours ago, for the tip line and for the fake Twilio."""
+    from bot.channels.whatsapp.address import contact_key
+
+    close_window(contact_key(TIPSTER))
+    api.age(TIPSTER, hours=25)
+
+
 def latest_tip(key: str) -> Tip:
     with session_scope() as session:
         tip = session.execute(select(Tip).where(Tip.conversation_id == key)

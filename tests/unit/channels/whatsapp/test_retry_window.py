@@ -9,13 +9,12 @@ from typing import Any, Dict
 
 from sqlalchemy import select
 
-from bot.channels.whatsapp.address import contact_key
 from bot.console.replies import _outcome
 from bot.console.replyinfo import ReplyNote, reply_notes
 from bot.store.db import session_scope
 from bot.store.models import AuditEntry, Tip
 from harness.fakes.twilio_whatsapp import FakeWhatsAppApi
-from tests.unit.channels.whatsapp.conftest import TIPSTER, close_window, due
+from tests.unit.channels.whatsapp.conftest import TIPSTER, close_tipster_window, due
 from tests.unit.channels.whatsapp.test_retry import (
     QUESTION,
     failed_reply,
@@ -27,12 +26,6 @@ from tests.unit.channels.whatsapp.test_sender import free, last_note, standard, 
 from tests.unit.channels.whatsapp.test_status import STATUS_URL, parts
 
 
-def close(api: FakeWhatsAppApi) -> None:
-    """The tipster's last message 25 hours ago, for the tip line and for the fake Twilio."""
-    close_window(contact_key(TIPSTER))
-    api.age(TIPSTER, hours=25)
-
-
 def templates(api: FakeWhatsAppApi) -> list:
     return [m for m in api.messages(to=TIPSTER) if m.content_sid]
 
@@ -42,7 +35,7 @@ def test_a_retry_after_the_window_closed_sends_the_reply_as_its_template(
     tip = tip_line(api)
     job, text = failed_reply(tip, api, immediate, lambda tip: standard(tip, "investigating"))
     assert replies() == [("free", "failed")]  # the window was open: free text, refused
-    close(api)
+    close_tipster_window(api)
     api.set_mode("ok")
     immediate.huey.execute(job, timestamp=job.eta)
     [template] = templates(api)
@@ -60,7 +53,7 @@ def test_a_retry_after_the_window_closed_sends_the_reply_as_its_template(
 def test_a_template_twilio_would_not_take_is_retried_as_the_template(
         env: dict, api: FakeWhatsAppApi, immediate: Any) -> None:
     tip = tip_line(api)
-    close(api)
+    close_tipster_window(api)
     job, text = failed_reply(tip, api, immediate, lambda tip: standard(tip, "investigating"))
     assert replies() == [("template", "failed")]
     api.set_mode("ok")
@@ -73,7 +66,7 @@ def test_a_template_twilio_would_not_take_is_retried_as_the_template(
 def test_a_retry_after_the_tipster_wrote_again_goes_as_free_text(
         env: dict, api: FakeWhatsAppApi, immediate: Any) -> None:
     tip = tip_line(api)
-    close(api)
+    close_tipster_window(api)
     job, text = failed_reply(tip, api, immediate, lambda tip: standard(tip, "investigating"))
     api.set_mode("ok")
     tip_line(api)  # the tipster writes: the window is open again (a failed reply is not held)
@@ -88,7 +81,7 @@ def test_a_retry_after_the_window_closed_without_a_template_is_held_for_the_tips
         env: dict, api: FakeWhatsAppApi, immediate: Any) -> None:
     tip = tip_line(api)
     job, text = failed_reply(tip, api, immediate)  # free text: no template exists for it
-    close(api)
+    close_tipster_window(api)
     api.set_mode("ok")
     count = len(api.messages())
     immediate.huey.execute(job, timestamp=job.eta)

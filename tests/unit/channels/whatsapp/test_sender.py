@@ -20,6 +20,7 @@ from harness.fakes.twilio_whatsapp import FakeWhatsAppApi
 from tests.unit.channels.whatsapp.conftest import (
     TIPSTER,
     SpanishBot,
+    close_tipster_window,
     close_window,
     latest_tip,
     make_gateway,
@@ -80,8 +81,7 @@ def test_inside_the_window_a_reply_is_free_text(env: dict, api: FakeWhatsAppApi)
 def test_outside_the_window_a_standard_reply_goes_as_its_template(
         env: dict, api: FakeWhatsAppApi) -> None:
     tip = tip_line(api)
-    close_window(contact_key(TIPSTER))
-    api.age(TIPSTER, hours=25)
+    close_tipster_window(api)
     before = len(api.messages(to=TIPSTER))
     delivery = standard(tip, "investigating")
     assert delivery.status == "sent" and "template" in delivery.detail

@@ -13,14 +13,13 @@ from twilio.request_validator import RequestValidator
 
 from bot.channels.twilio.notes import delivery_states
 from bot.channels.twilio.reports import ReplyPart
-from bot.channels.whatsapp.address import contact_key
 from bot.channels.whatsapp.gateway import WhatsAppGateway
 from bot.channels.whatsapp.spec import SPEC
 from bot.store.db import session_scope
 from bot.store.models import Tip, TipMessage
 from harness.fakes.twilio_whatsapp import FakeWhatsAppApi
 from harness.twilio import AUTH_TOKEN, PUBLIC_BASE, TwilioWebhooks, number_formats
-from tests.unit.channels.whatsapp.conftest import TIPSTER, close_window
+from tests.unit.channels.whatsapp.conftest import TIPSTER, close_tipster_window
 from tests.unit.channels.whatsapp.test_sender import free, standard, tip_line
 
 PATH = f"/webhooks/{SPEC.input_name}/status"
@@ -85,8 +84,7 @@ def test_a_free_whatsapp_reply_asks_for_the_whatsapp_callback_and_is_reported(
 def test_templates_and_held_replies_are_tied_to_their_messages(
         env: dict, api: FakeWhatsAppApi) -> None:
     tip = tip_line(api)
-    close_window(contact_key(TIPSTER))
-    api.age(TIPSTER, hours=25)
+    close_tipster_window(api)
     before = len(api.messages(to=TIPSTER))
     assert standard(tip, "investigating").status == "sent"  # the approved template
     assert free(tip, "Can you describe the vehicle?").status == "queued"  # held
