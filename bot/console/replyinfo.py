@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from sqlalchemy.orm import object_session
 
 from bot.channels.twilio.notes import DeliveryState, delivery_states
-from bot.channels.whatsapp.notes import held_now, window_note
+from bot.channels.whatsapp.notes import held_now, window_note, window_record
 from bot.console.display import language_name
 from bot.messages import get_officer_replies
 from bot.outbound import standard_message, tipster_language, translation_unavailable
@@ -103,10 +103,11 @@ def _note(tip: Tip, message: TipMessage, after: Optional[Dict[str, Any]],
         language=language_name(tipster_language(tip)))
     if delivery:
         note += f" · delivery: {delivery}"
-    note += window_note(tip, message)  # WhatsApp: sent as template, or queued
+    window = window_record(tip, message)
+    note += window_note(window)  # WhatsApp: sent as template, or queued
     heading = (f"Standard reply “{standard_label(standard)}” in English" if standard
                else "Officer wrote")
-    if held_now(tip, message):
+    if held_now(window):
         state = None  # waiting for the tipster to write: the window note says so
     elif state is None and delivery == "failed":
         state = REFUSED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from sqlalchemy.orm import object_session
 
 from bot.channels.whatsapp import store
@@ -22,12 +24,16 @@ NOTES = {
 }
 
 
-def window_note(tip: Tip, message: TipMessage) -> str:
-    """" · <how the window let it out>" for an officer reply on WhatsApp, else ""."""
+def window_record(tip: Tip, message: TipMessage) -> Optional[store.WhatsAppReply]:
+    """The WhatsApp record of an officer reply (how the window let it out), else None."""
     session = object_session(tip)
     if tip.channel != SPEC.name or session is None:
-        return ""
-    reply = store.reply_for(session, tip.id, message.text)
+        return None
+    return store.reply_for(session, tip.id, message.text)
+
+
+def window_note(reply: Optional[store.WhatsAppReply]) -> str:
+    """" · <how the window let it out>" for a reply of ``window_record``, else ""."""
     if reply is None or reply.mode == store.FREE:
         return ""
     when = store.aware(reply.delivered_at).strftime("%Y-%m-%d %H:%M") if reply.delivered_at else ""
@@ -35,12 +41,8 @@ def window_note(tip: Tip, message: TipMessage) -> str:
     return " · " + note.format(when=when)
 
 
-def held_now(tip: Tip, message: TipMessage) -> bool:
-    """True while an officer reply on WhatsApp waits for the tipster (window closed, no
-    template): its earlier failed attempt is then not the reply's fate."""
-    session = object_session(tip)
-    if tip.channel != SPEC.name or session is None:
-        return False
-    reply = store.reply_for(session, tip.id, message.text)
-    return reply is not None and reply.mode == "queued" and reply.status in ("waiting",
-                                                                            "sending")
+def held_now(reply: Optional[store.WhatsAppReply]) -> bool:
+    """True while the reply waits for the tipster (window closed, no template): its
+    earlier failed attempt is then not the reply's fate."""
+    return (reply is not None and reply.mode == store.QUEUED
+            and reply.status in (store.WAITING, store.SENDING))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.whatsapp.address import contact_key
-from bot.channels.whatsapp.notes import window_note
+from bot.channels.whatsapp.notes import window_note, window_record
 from bot.channels.whatsapp.store import WhatsAppReply
 from bot.outbound import Delivery, send_officer_reply, send_standard_reply
 from bot.store.db import session_scope
@@ -58,7 +58,7 @@ def last_note(tip: Tip) -> Tuple[str, str]:
         message = session.execute(select(TipMessage).where(
             TipMessage.tip_id == tip.id, TipMessage.author == "officer")
             .order_by(TipMessage.id.desc())).scalars().first()
-        return message.text, window_note(row, message)
+        return message.text, window_note(window_record(row, message))
 
 
 def replies() -> list:
